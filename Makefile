@@ -1,0 +1,63 @@
+# Two commands do everything: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMPS := .stamps
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+DEMO_PASSWORD ?= learn-together-2026
+export DEMO_PASSWORD
+MANAGE := DJANGO_SETTINGS_MODULE=$${DJANGO_SETTINGS_MODULE:-cop_site.settings.dev} $(BIN)/python manage.py
+PO_FILES := $(shell find community home cop_site forums events library improvement moderation locale -name '*.po' 2>/dev/null)
+
+.PHONY: run test setup install messages migrate static seed lint bench bench-chat clean
+
+run: setup seed
+	@echo "Serving the learning centre at http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
+	$(BIN)/daphne -b $(HOST) -p $(PORT) cop_site.asgi:application
+
+test: install messages
+	$(BIN)/ruff check .
+	$(MANAGE) makemigrations --check --dry-run
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+setup: install messages migrate static
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstall only when a requirements file changes: a second `make run` starts in seconds.
+$(STAMPS)/install: requirements.txt requirements-dev.txt requirements.lock | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt -c requirements.lock
+	@mkdir -p $(STAMPS) && touch $@
+
+install: $(STAMPS)/install
+
+$(STAMPS)/messages: $(PO_FILES) | $(STAMPS)/install
+	$(MANAGE) compilemessages --ignore=.venv -v0
+	@mkdir -p $(STAMPS) && touch $@
+
+messages: $(STAMPS)/messages
+
+migrate: install
+	$(MANAGE) migrate --noinput -v0
+
+static: install
+	$(MANAGE) collectstatic --noinput -v0
+
+seed: migrate
+	$(MANAGE) seed_demo
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: setup
+	$(BIN)/python -m bench.forum
+
+bench-chat: setup
+	$(BIN)/python -m bench.chat
+
+clean:
+	rm -rf $(VENV) $(STAMPS) staticfiles db.sqlite3*

@@ -1,0 +1,157 @@
+"""Demo data for the base: a fictional country, its districts, facilities and people.
+
+`seed(context)` is called by the host's `seed_demo` command, plugin by plugin; it must be
+idempotent (a second run changes nothing) and go through the services.
+"""
+
+import os
+
+from django.contrib.auth import get_user_model
+
+from . import services
+from .models import Level, Organisation, Ownership, Role
+
+DEFAULT_DEMO_PASSWORD = "learn-together-2026"
+
+COUNTRY = ("Republic of Lumeria", "lumeria")
+DISTRICTS = {
+    "northern-hills": (
+        "Northern Hills District",
+        [
+            ("Hillside District Hospital", Ownership.PUBLIC),
+            ("Kato Health Centre", Ownership.PUBLIC),
+            ("St Agnes Mission Hospital", Ownership.PRIVATE),
+            ("Mount Ravi Clinic", Ownership.PRIVATE),
+        ],
+    ),
+    "lakeside": (
+        "Lakeside District",
+        [
+            ("Lakeside Regional Hospital", Ownership.PUBLIC),
+            ("Marina Health Centre", Ownership.PUBLIC),
+            ("Bayview Maternity Home", Ownership.PRIVATE),
+            ("Reed Island Dispensary", Ownership.PUBLIC),
+        ],
+    ),
+    "coastal-plains": (
+        "Coastal Plains District",
+        [
+            ("Port Amara General Hospital", Ownership.PUBLIC),
+            ("Dunes Health Centre", Ownership.PUBLIC),
+            ("Harbour Family Clinic", Ownership.PRIVATE),
+            ("Saltmarsh Health Post", Ownership.PUBLIC),
+        ],
+    ),
+}
+
+# email, display name, role, organisation slug (None: superuser without a role)
+DEMO_USERS = [
+    (
+        "practitioner@demo.example",
+        "Amina (midwife)",
+        Role.PRACTITIONER,
+        "hillside-district-hospital",
+    ),
+    (
+        "qi.member@demo.example",
+        "Joseph (QI team)",
+        Role.QI_MEMBER,
+        "hillside-district-hospital",
+    ),
+    (
+        "facility.lead@demo.example",
+        "Dr Grace Obi",
+        Role.FACILITY_LEAD,
+        "hillside-district-hospital",
+    ),
+    ("coach@demo.example", "Coach Samuel", Role.COACH, "northern-hills"),
+    ("district.lead@demo.example", "Ruth Mensah", Role.DISTRICT_LEAD, "northern-hills"),
+    ("national.team@demo.example", "National QoC team", Role.NATIONAL_TEAM, "lumeria"),
+    ("editor@demo.example", "Library editor", Role.NATIONAL_EDITOR, "lumeria"),
+    ("moderator@demo.example", "Safe-space steward", Role.MODERATOR, "lumeria"),
+    (
+        "safe.poster@demo.example",
+        "Kofi Asante",
+        Role.PRACTITIONER,
+        "kato-health-centre",
+    ),
+    ("admin@demo.example", "Site administrator", None, None),
+]
+# A few more members so discussions have several voices.
+PEERS = [
+    (
+        "nurse.lakeside@demo.example",
+        "Esther (nurse)",
+        Role.PRACTITIONER,
+        "lakeside-regional-hospital",
+    ),
+    (
+        "midwife.coastal@demo.example",
+        "Fatou (midwife)",
+        Role.QI_MEMBER,
+        "port-amara-general-hospital",
+    ),
+    ("lead.lakeside@demo.example", "Dr Paul Dube", Role.DISTRICT_LEAD, "lakeside"),
+]
+
+
+def demo_password() -> str:
+    return os.environ.get("DEMO_PASSWORD") or DEFAULT_DEMO_PASSWORD
+
+
+def _slug(name: str) -> str:
+    from django.utils.text import slugify
+
+    return slugify(name)
+
+
+def _organisation(name, slug, level, parent=None, ownership="") -> Organisation:
+    existing = Organisation.objects.filter(slug=slug).first()
+    if existing:
+        return existing
+    return services.organisation_create(
+        name=name, slug=slug, level=level, parent=parent, ownership=ownership
+    )
+
+
+def _user(email: str, display_name: str, *, superuser: bool = False):
+    from allauth.account.models import EmailAddress
+
+    User = get_user_model()
+    user = User.objects.filter(email=email).first()
+    if user is None:
+        user = User(email=email, username=f"demo-{_slug(email.split('@')[0])}")
+        user.set_password(demo_password())
+        user.is_superuser = user.is_staff = superuser
+        user.save()
+        services.profile_update(user=user, display_name=display_name)
+        services.profile_accept_code_of_conduct(user=user)
+    EmailAddress.objects.get_or_create(
+        user=user, email=email, defaults={"verified": True, "primary": True}
+    )
+    return user
+
+
+def seed(context: dict) -> None:
+    country = _organisation(COUNTRY[0], COUNTRY[1], Level.COUNTRY)
+    orgs = {country.slug: country}
+    for slug, (name, facilities) in DISTRICTS.items():
+        district = _organisation(name, slug, Level.DISTRICT, parent=country)
+        orgs[slug] = district
+        for facility_name, ownership in facilities:
+            facility = _organisation(
+                facility_name, _slug(facility_name), Level.FACILITY, district, ownership
+            )
+            orgs[facility.slug] = facility
+    users = {}
+    for email, name, role, org_slug in DEMO_USERS + PEERS:
+        user = _user(email, name, superuser=role is None)
+        if role is not None:
+            services.membership_create(
+                user=user, organisation=orgs[org_slug], role=role
+            )
+        users[email.split("@")[0]] = user
+    context["country"] = country
+    context["organisations"] = orgs
+    context["users"] = users
+    context["accounts"] = [(email, role) for email, _n, role, _o in DEMO_USERS]

@@ -1,0 +1,57 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from . import services
+from .conf import setting
+from .models import Profile
+
+
+class SignupExtrasForm(forms.Form):
+    """Added to allauth's sign-up: a display name and the code of conduct."""
+
+    display_name = forms.CharField(
+        label=_("Display name"),
+        max_length=80,
+        required=False,
+        help_text=_(
+            "How other members see you. You can post anonymously in safe spaces."
+        ),
+    )
+    accept_code_of_conduct = forms.BooleanField(
+        label=_("I have read and accept the code of conduct"),
+        required=True,
+        error_messages={"required": _("Please accept the code of conduct to join.")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.code_of_conduct_url = setting("CODE_OF_CONDUCT_URL")
+
+    def signup(self, request, user) -> None:
+        services.profile_update(
+            user=user, display_name=self.cleaned_data.get("display_name", "")
+        )
+        services.profile_accept_code_of_conduct(user=user)
+
+
+class ProfileForm(forms.ModelForm):
+    expertise = forms.CharField(
+        label=_("Expertise"),
+        required=False,
+        help_text=_("Comma-separated topics, e.g. “kangaroo mother care, partograph”."),
+    )
+
+    class Meta:
+        model = Profile
+        fields = ["display_name", "languages", "timezone", "bio"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["expertise"] = ", ".join(
+                sorted(self.instance.expertise.values_list("name", flat=True))
+            )
+
+    def clean_expertise(self) -> list[str]:
+        raw = self.cleaned_data.get("expertise", "")
+        return [item.strip() for item in raw.split(",") if item.strip()][:20]

@@ -1,0 +1,204 @@
+from zoneinfo import available_timezones
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from taggit.managers import TaggableManager
+
+
+class Level(models.TextChoices):
+    COUNTRY = "country", _("Country")
+    DISTRICT = "district", _("District")
+    FACILITY = "facility", _("Facility")
+
+
+class Ownership(models.TextChoices):
+    PUBLIC = "public", _("Public")
+    PRIVATE = "private", _("Private")
+
+
+PARENT_LEVEL = {Level.DISTRICT: Level.COUNTRY, Level.FACILITY: Level.DISTRICT}
+
+
+class OrganisationQuerySet(models.QuerySet):
+    def within(self, organisation: "Organisation") -> "OrganisationQuerySet":
+        """The organisation and everything below it (three levels at most)."""
+        return self.filter(
+            models.Q(pk=organisation.pk)
+            | models.Q(parent_id=organisation.pk)
+            | models.Q(parent__parent_id=organisation.pk)
+        )
+
+    def facilities(self) -> "OrganisationQuerySet":
+        return self.filter(level=Level.FACILITY)
+
+    def districts(self) -> "OrganisationQuerySet":
+        return self.filter(level=Level.DISTRICT)
+
+
+class Organisation(models.Model):
+    """A country, a district of it, or a facility in a district."""
+
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=200, unique=True)
+    level = models.CharField(_("level"), max_length=16, choices=Level.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("part of"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    ownership = models.CharField(
+        _("ownership"),
+        max_length=16,
+        choices=Ownership.choices,
+        blank=True,
+        help_text=_("Facilities only: public or private."),
+    )
+
+    objects = OrganisationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        expected_parent = PARENT_LEVEL.get(self.level)
+        if expected_parent is None and self.parent_id:
+            raise ValidationError({"parent": _("A country is not part of anything.")})
+        if expected_parent is not None and (
+            self.parent is None or self.parent.level != expected_parent
+        ):
+            raise ValidationError(
+                {
+                    "parent": _("A %(level)s must be part of a %(parent)s.")
+                    % {
+                        "level": self.get_level_display().lower(),
+                        "parent": Level(expected_parent).label.lower(),
+                    }
+                }
+            )
+        if self.level == Level.FACILITY and not self.ownership:
+            raise ValidationError(
+                {"ownership": _("Say whether the facility is public or private.")}
+            )
+        if self.level != Level.FACILITY and self.ownership:
+            raise ValidationError(
+                {"ownership": _("Only facilities are public or private.")}
+            )
+
+    @property
+    def lineage_ids(self) -> list[int]:
+        """This organisation's id and its ancestors' (at most three ids)."""
+        ids = [self.pk]
+        node = self
+        while node.parent_id is not None:
+            ids.append(node.parent_id)
+            node = node.parent
+        return ids
+
+    @property
+    def district(self) -> "Organisation | None":
+        if self.level == Level.DISTRICT:
+            return self
+        if self.level == Level.FACILITY:
+            return self.parent
+        return None
+
+
+class Role(models.TextChoices):
+    PRACTITIONER = "practitioner", _("Practitioner")
+    QI_MEMBER = "qi_member", _("QI team member")
+    FACILITY_LEAD = "facility_lead", _("Facility lead")
+    COACH = "coach", _("Coach")
+    DISTRICT_LEAD = "district_lead", _("District lead")
+    NATIONAL_TEAM = "national_team", _("National team member")
+    NATIONAL_EDITOR = "national_editor", _("Editor")
+    MODERATOR = "moderator", _("Moderator")
+
+
+class Membership(models.Model):
+    """A user's role at an organisation; its capabilities reach the whole subtree."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="memberships",
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.CASCADE,
+        related_name="memberships",
+    )
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices)
+    trusted_publisher = models.BooleanField(
+        _("trusted publisher"),
+        default=False,
+        help_text=_("Editors only: publish in their own section without review."),
+    )
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "organisation", "role"], name="unique_membership_role"
+            )
+        ]
+        ordering = ["organisation__name", "role"]
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()} · {self.organisation}"
+
+
+def validate_timezone(value: str) -> None:
+    if value not in available_timezones():
+        raise ValidationError(
+            _("“%(value)s” is not a known time zone."), params={"value": value}
+        )
+
+
+class Profile(models.Model):
+    """What a member chooses to say about themselves. Never shown on anonymous posts."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
+    )
+    display_name = models.CharField(_("display name"), max_length=80, blank=True)
+    languages = models.CharField(
+        _("languages"),
+        max_length=100,
+        blank=True,
+        help_text=_("Languages you can discuss in, e.g. “English, French”."),
+    )
+    timezone = models.CharField(
+        _("time zone"), max_length=64, default="UTC", validators=[validate_timezone]
+    )
+    bio = models.TextField(_("short bio"), max_length=600, blank=True)
+    expertise = TaggableManager(
+        verbose_name=_("expertise"),
+        blank=True,
+        help_text=_("Topics you can help others with."),
+    )
+    code_of_conduct_accepted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("profile")
+        verbose_name_plural = _("profiles")
+
+    def __str__(self) -> str:
+        return self.public_name
+
+    @property
+    def public_name(self) -> str:
+        return self.display_name or _("Member")

@@ -1,0 +1,270 @@
+"""The capability map: the only place that turns roles into permissions.
+
+Every plugin asks these functions ("may this user schedule events for district D?");
+nothing else in the suite inspects role names or ``is_staff``. A capability held through a
+membership at an organisation reaches that organisation's whole subtree: a district lead
+of D holds it for D and every facility in D; a national role holds it for the country.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
+
+from .conf import setting
+from .models import Level, Membership, Organisation, Role
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+    AnyUser = AbstractBaseUser | AnonymousUser
+
+
+class Cap(StrEnum):
+    PARTICIPATE = "participate"  # post, chat, register, flag
+    ENTER_MEASUREMENTS = "enter_measurements"
+    DOCUMENT_IMPROVEMENT = "document_improvement"  # QI projects, PDSA cycles
+    PUBLISH_STORIES = "publish_stories"  # improvement stories for communities
+    SCHEDULE_EVENTS = "schedule_events"
+    MODERATE_DISTRICT = "moderate_district"  # district spaces, never safe spaces
+    MODERATE = "moderate"  # national safe-space stewards
+    VIEW_DISTRICT_DATA = "view_district_data"  # comparisons, cadence
+    MANAGE_MEMBERSHIPS = "manage_memberships"
+    PUBLISH_LIBRARY = "publish_library"
+    VIEW_AUDIT_LOG = "view_audit_log"
+    TRIAGE_NEEDS = "triage_needs"
+    EDIT_INDICATORS = "edit_indicators"
+
+
+_MEMBER = {Cap.PARTICIPATE}
+_QI = _MEMBER | {Cap.ENTER_MEASUREMENTS, Cap.DOCUMENT_IMPROVEMENT}
+
+ROLE_CAPABILITIES: dict[str, frozenset[Cap]] = {
+    Role.PRACTITIONER: frozenset(_MEMBER | {Cap.DOCUMENT_IMPROVEMENT}),
+    Role.QI_MEMBER: frozenset(_QI),
+    Role.FACILITY_LEAD: frozenset(_QI | {Cap.SCHEDULE_EVENTS, Cap.PUBLISH_STORIES}),
+    Role.COACH: frozenset(
+        _MEMBER | {Cap.SCHEDULE_EVENTS, Cap.MODERATE_DISTRICT, Cap.VIEW_DISTRICT_DATA}
+    ),
+    Role.DISTRICT_LEAD: frozenset(
+        _MEMBER
+        | {
+            Cap.SCHEDULE_EVENTS,
+            Cap.MODERATE_DISTRICT,
+            Cap.VIEW_DISTRICT_DATA,
+            Cap.MANAGE_MEMBERSHIPS,
+        }
+    ),
+    Role.NATIONAL_TEAM: frozenset(
+        _MEMBER
+        | {
+            Cap.SCHEDULE_EVENTS,
+            Cap.VIEW_DISTRICT_DATA,
+            Cap.MANAGE_MEMBERSHIPS,
+            Cap.VIEW_AUDIT_LOG,
+            Cap.TRIAGE_NEEDS,
+            Cap.EDIT_INDICATORS,
+        }
+    ),
+    Role.NATIONAL_EDITOR: frozenset(_MEMBER | {Cap.PUBLISH_LIBRARY}),
+    Role.MODERATOR: frozenset(_MEMBER | {Cap.MODERATE, Cap.VIEW_AUDIT_LOG}),
+}
+
+# Roles whose holders must use two-factor authentication (when the setting is on).
+PRIVILEGED_ROLES = frozenset({Role.MODERATOR, Role.NATIONAL_EDITOR})
+
+# Roles that open the Wagtail admin, and the Django groups that give them their
+# Wagtail permissions. Kept in sync by `community.services.membership_*`.
+ROLE_GROUPS: dict[str, tuple[str, ...]] = {
+    Role.NATIONAL_EDITOR: ("Editors",),
+    Role.MODERATOR: ("Community admin",),
+    Role.DISTRICT_LEAD: ("Community admin",),
+    Role.NATIONAL_TEAM: ("Community admin",),
+}
+MANAGED_GROUPS = frozenset(name for names in ROLE_GROUPS.values() for name in names)
+
+_CACHE_ATTR = "_community_memberships"
+
+
+def _memberships(user: AnyUser) -> list[Membership]:
+    """The user's memberships, loaded once per request-bound user object."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return []
+    cached = getattr(user, _CACHE_ATTR, None)
+    if cached is None:
+        cached = list(
+            Membership.objects.filter(user=user).select_related(
+                "organisation__parent__parent"
+            )
+        )
+        setattr(user, _CACHE_ATTR, cached)
+    return cached
+
+
+def forget(user: AnyUser) -> None:
+    """Drop the cached memberships (after a membership changes)."""
+    if hasattr(user, _CACHE_ATTR):
+        delattr(user, _CACHE_ATTR)
+
+
+def capabilities(user: AnyUser) -> set[Cap]:
+    """Every capability the user holds somewhere."""
+    held: set[Cap] = set()
+    for membership in _memberships(user):
+        held |= ROLE_CAPABILITIES[membership.role]
+    return held
+
+
+def has_capability(user: AnyUser, cap: Cap, organisation: Organisation | None) -> bool:
+    """Does the user hold ``cap`` at ``organisation`` (through it or an ancestor)?
+
+    With ``organisation=None`` the question is "anywhere at all".
+    """
+    if getattr(user, "is_superuser", False) and user.is_active:
+        return True
+    memberships = _memberships(user)
+    if organisation is None:
+        return any(cap in ROLE_CAPABILITIES[m.role] for m in memberships)
+    lineage = set(organisation.lineage_ids)
+    return any(
+        m.organisation_id in lineage and cap in ROLE_CAPABILITIES[m.role]
+        for m in memberships
+    )
+
+
+def organisations_with(user: AnyUser, cap: Cap) -> list[Organisation]:
+    """The organisations at which the user holds ``cap`` directly (subtree roots)."""
+    return [
+        m.organisation for m in _memberships(user) if cap in ROLE_CAPABILITIES[m.role]
+    ]
+
+
+def organisations_where(user: AnyUser, cap: Cap):
+    """A queryset of every organisation where the user holds ``cap``."""
+    if getattr(user, "is_superuser", False) and user.is_active:
+        return Organisation.objects.all()
+    roots = [org.pk for org in organisations_with(user, cap)]
+    from django.db.models import Q
+
+    return Organisation.objects.filter(
+        Q(pk__in=roots) | Q(parent_id__in=roots) | Q(parent__parent_id__in=roots)
+    )
+
+
+def home_organisations(user: AnyUser) -> list[Organisation]:
+    """Where the user belongs (for "organisation" visibility and chains of command)."""
+    return [m.organisation for m in _memberships(user)]
+
+
+def is_member_within(user: AnyUser, organisation: Organisation) -> bool:
+    """Does the user belong to ``organisation`` or anything below it?"""
+    for membership in _memberships(user):
+        if organisation.pk in membership.organisation.lineage_ids:
+            return True
+    return False
+
+
+# --- Named questions the plugins ask -------------------------------------------------
+
+
+def can_participate(user: AnyUser) -> bool:
+    """Signed-in, active members may post, chat, register and flag."""
+    return bool(getattr(user, "is_authenticated", False) and user.is_active)
+
+
+def can_schedule_events(user: AnyUser, organisation: Organisation) -> bool:
+    """District leads and coaches for their district, facility leads for their facility,
+    the national team for the country. No editor approves: not a bottleneck."""
+    return has_capability(user, Cap.SCHEDULE_EVENTS, organisation)
+
+
+def can_moderate_in(
+    user: AnyUser, organisation: Organisation | None, *, safe_space: bool
+) -> bool:
+    """Moderators act everywhere. District leads and coaches moderate their district's
+    spaces, but never a safe space: nobody in the poster's chain of command does."""
+    if has_capability(user, Cap.MODERATE, organisation):
+        return True
+    if safe_space or organisation is None:
+        return False
+    return has_capability(user, Cap.MODERATE_DISTRICT, organisation)
+
+
+def can_view_district_data(user: AnyUser, district: Organisation) -> bool:
+    return has_capability(user, Cap.VIEW_DISTRICT_DATA, district)
+
+
+def can_manage_memberships(
+    user: AnyUser, organisation: Organisation | None = None
+) -> bool:
+    """District leads manage memberships inside their district only; the national team
+    across the country."""
+    return has_capability(user, Cap.MANAGE_MEMBERSHIPS, organisation)
+
+
+def can_assign_role(user: AnyUser, organisation: Organisation, role: str) -> bool:
+    """A manager may not hand out roles above their own reach: district leads assign
+    facility and district roles in their district; national roles need a national
+    manager."""
+    if not can_manage_memberships(user, organisation):
+        return False
+    national_roles = {Role.NATIONAL_TEAM, Role.NATIONAL_EDITOR, Role.MODERATOR}
+    if role in national_roles or organisation.level == Level.COUNTRY:
+        country = organisation if organisation.level == Level.COUNTRY else None
+        if country is None:
+            country_id = organisation.lineage_ids[-1]
+            country = Organisation.objects.get(pk=country_id)
+        return has_capability(user, Cap.MANAGE_MEMBERSHIPS, country)
+    return True
+
+
+def can_publish_library(
+    user: AnyUser, organisation: Organisation | None = None
+) -> bool:
+    return has_capability(user, Cap.PUBLISH_LIBRARY, organisation)
+
+
+def can_enter_measurements(user: AnyUser, facility: Organisation) -> bool:
+    return has_capability(user, Cap.ENTER_MEASUREMENTS, facility)
+
+
+def can_view_audit_log(user: AnyUser) -> bool:
+    return has_capability(user, Cap.VIEW_AUDIT_LOG, None)
+
+
+def can_triage_needs(user: AnyUser) -> bool:
+    return has_capability(user, Cap.TRIAGE_NEEDS, None)
+
+
+def requires_mfa(user: AnyUser) -> bool:
+    """Moderators and editors (and superusers) must use two-factor authentication,
+    when the host's setting asks for it."""
+    if not setting("REQUIRE_MFA_FOR_PRIVILEGED"):
+        return False
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_superuser:
+        return True
+    return any(m.role in PRIVILEGED_ROLES for m in _memberships(user))
+
+
+def groups_for(user: AnyUser) -> set[str]:
+    """The managed Django groups this user's roles call for."""
+    return {name for m in _memberships(user) for name in ROLE_GROUPS.get(m.role, ())}
+
+
+def check_manage_memberships(user: AnyUser, organisation: Organisation) -> None:
+    if not can_manage_memberships(user, organisation):
+        raise PermissionDenied(
+            _("You may not manage memberships of %(org)s.") % {"org": organisation}
+        )
+
+
+def check_schedule_events(user: AnyUser, organisation: Organisation) -> None:
+    if not can_schedule_events(user, organisation):
+        raise PermissionDenied(
+            _("You may not schedule events for %(org)s.") % {"org": organisation}
+        )

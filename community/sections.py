@@ -1,0 +1,43 @@
+"""How a plugin contributes a section to the host's home page, and results to search.
+
+A plugin registers a Wagtail hook; the host's home page and search page collect them.
+Plugins never import the host.
+
+    @hooks.register(HOME_SECTIONS_HOOK)
+    def upcoming_events(request) -> HomeSection | None: ...
+"""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from wagtail import hooks
+
+HOME_SECTIONS_HOOK = "community_home_sections"
+SEARCH_GROUPS_HOOK = "community_search_groups"
+
+
+@dataclass
+class HomeSection:
+    key: str
+    title: str
+    template: str
+    context: dict[str, Any] = field(default_factory=dict)
+    order: int = 100
+
+
+@dataclass
+class SearchGroup:
+    key: str
+    title: str
+    results: list[dict[str, Any]]  # each: title, url, snippet (plain text)
+    order: int = 100
+
+
+def home_sections(request) -> list[HomeSection]:
+    sections = [fn(request) for fn in hooks.get_hooks(HOME_SECTIONS_HOOK)]
+    return sorted((s for s in sections if s is not None), key=lambda s: s.order)
+
+
+def search_groups(request, query: str) -> list[SearchGroup]:
+    groups = [fn(request, query) for fn in hooks.get_hooks(SEARCH_GROUPS_HOOK)]
+    return sorted((g for g in groups if g is not None), key=lambda g: g.order)

@@ -1,0 +1,49 @@
+from wagtail import hooks
+from wagtail.permissions import register_permission_policy
+
+from .admin_views import (
+    MembershipPermissionPolicy,
+    MembershipViewSet,
+    OrganisationViewSet,
+)
+from .models import Membership
+
+register_permission_policy(Membership, MembershipPermissionPolicy(Membership))
+
+
+@hooks.register("register_admin_viewset")
+def register_membership_viewset():
+    return MembershipViewSet("memberships")
+
+
+@hooks.register("register_admin_viewset")
+def register_organisation_viewset():
+    return OrganisationViewSet("organisations")
+
+
+@hooks.register("community_home_sections")
+def learning_network_section(request):
+    """The network at a glance: districts and their public and private facilities."""
+    from django.db.models import Count, Q
+    from django.utils.translation import gettext as _
+
+    from .models import Level, Organisation, Ownership
+    from .sections import HomeSection
+
+    districts = list(
+        Organisation.objects.filter(level=Level.DISTRICT)
+        .annotate(
+            public=Count("children", filter=Q(children__ownership=Ownership.PUBLIC)),
+            private=Count("children", filter=Q(children__ownership=Ownership.PRIVATE)),
+        )
+        .order_by("name")
+    )
+    if not districts:
+        return None
+    return HomeSection(
+        key="network",
+        title=_("Our learning network"),
+        template="community/sections/network.html",
+        context={"districts": districts},
+        order=900,
+    )

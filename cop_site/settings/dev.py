@@ -1,0 +1,23 @@
+"""The embedded default: one laptop, `make run`. Relaxes base.py, never weakens prod."""
+
+import os
+
+from .base import *  # noqa: F403
+from .base import COMMUNITY, env_bool, env_list
+
+DEBUG = env_bool("DJANGO_DEBUG", True)
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or "dev-only-not-secret-" + "x" * 32
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
+SECURE_SSL_REDIRECT = False
+SECURE_HSTS_SECONDS = 0
+EMAIL_BACKEND = os.environ.get(
+    "DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
+)
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+COMMUNITY = {
+    **COMMUNITY,
+    "REQUIRE_MFA_FOR_PRIVILEGED": env_bool("REQUIRE_MFA_FOR_PRIVILEGED", False),
+    "ALLOW_DEMO_SEED": True,
+}

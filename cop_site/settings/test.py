@@ -1,0 +1,18 @@
+"""Tests: the embedded default, or real services when DATABASE_URL/REDIS_URL are set."""
+
+from .dev import *  # noqa: F403
+from .dev import COMMUNITY, STORAGES
+
+DEBUG = False
+SECRET_KEY = "test-only-not-secret-" + "y" * 32
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES = {
+    **STORAGES,
+    # Tests render templates without running collectstatic first.
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_AUTOREFRESH = True
+COMMUNITY = {**COMMUNITY, "REQUIRE_MFA_FOR_PRIVILEGED": False}
+ACCOUNT_RATE_LIMITS = False
+ALLOWED_HOSTS = ["*"]

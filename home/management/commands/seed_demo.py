@@ -1,0 +1,43 @@
+"""Seed the demo learning centre. Idempotent: a second run changes nothing.
+
+Every installed app may ship a ``demo.py`` with ``seed(context)``; they run in
+``INSTALLED_APPS`` order and share ``context`` (organisations, users, pages).
+"""
+
+from importlib import import_module
+
+from django.apps import apps
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from community.conf import setting
+from community.demo import demo_password
+
+
+class Command(BaseCommand):
+    help = "Create the demo learning centre (never in production)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--quiet-accounts", action="store_true")
+
+    def handle(self, *args, **options):
+        if not setting("ALLOW_DEMO_SEED"):
+            raise CommandError(
+                "Demo data is disabled by these settings (COMMUNITY['ALLOW_DEMO_SEED'])."
+            )
+        context: dict = {}
+        with transaction.atomic():
+            for config in apps.get_app_configs():
+                try:
+                    module = import_module(f"{config.name}.demo")
+                except ModuleNotFoundError as error:
+                    if error.name != f"{config.name}.demo":
+                        raise
+                    continue
+                module.seed(context)
+        if not options["quiet_accounts"]:
+            self.stdout.write(self.style.SUCCESS("Demo learning centre ready."))
+            self.stdout.write(f"Demo accounts (password: {demo_password()}):")
+            for email, role in context.get("accounts", []):
+                label = role.label if role else "superuser (Wagtail admin at /admin/)"
+                self.stdout.write(f"  {email:<32} {label}")

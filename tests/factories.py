@@ -1,0 +1,54 @@
+import factory
+from allauth.account.models import EmailAddress
+from django.contrib.auth import get_user_model
+
+from community import services
+from community.models import Level, Organisation, Ownership, Role
+
+
+class OrganisationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organisation
+        django_get_or_create = ("slug",)
+
+    name = factory.Sequence(lambda n: f"Country {n}")
+    slug = factory.Sequence(lambda n: f"org-{n}")
+    level = Level.COUNTRY
+
+
+class DistrictFactory(OrganisationFactory):
+    name = factory.Sequence(lambda n: f"District {n}")
+    level = Level.DISTRICT
+    parent = factory.SubFactory(OrganisationFactory)
+
+
+class FacilityFactory(OrganisationFactory):
+    name = factory.Sequence(lambda n: f"Facility {n}")
+    level = Level.FACILITY
+    ownership = Ownership.PUBLIC
+    parent = factory.SubFactory(DistrictFactory)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.Sequence(lambda n: f"user{n}@example.org")
+    password = factory.PostGenerationMethodCall("set_password", "correct horse battery")
+
+    @factory.post_generation
+    def verified(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+            EmailAddress.objects.get_or_create(
+                user=obj, email=obj.email, defaults={"verified": True, "primary": True}
+            )
+
+
+def member(role: Role | str, organisation: Organisation, **user_kwargs):
+    """A user holding ``role`` at ``organisation`` (through the service)."""
+    user = UserFactory(**user_kwargs)
+    services.membership_create(user=user, organisation=organisation, role=role)
+    return user
