@@ -1,6 +1,6 @@
 """Every write to community data goes through these functions."""
 
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.utils import timezone
 
@@ -43,6 +43,18 @@ def profile_accept_code_of_conduct(*, user) -> Profile:
     return profile
 
 
+def _managed_group(name: str) -> Group:
+    """A group the capability map hands out; each of them opens the Wagtail admin
+    (what they may do there is decided per model by the permission policies)."""
+    group, _created = Group.objects.get_or_create(name=name)
+    access = Permission.objects.filter(
+        content_type__app_label="wagtailadmin", codename="access_admin"
+    ).first()
+    if access is not None:
+        group.permissions.add(access)
+    return group
+
+
 def _sync_groups(user) -> None:
     """Give the user exactly the managed groups their roles call for."""
     permissions.forget(user)
@@ -53,8 +65,7 @@ def _sync_groups(user) -> None:
         )
     )
     for name in wanted - current:
-        group, _ = Group.objects.get_or_create(name=name)
-        user.groups.add(group)
+        user.groups.add(_managed_group(name))
     if current - wanted:
         user.groups.remove(*Group.objects.filter(name__in=current - wanted))
     permissions.forget(user)
