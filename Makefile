@@ -10,7 +10,7 @@ export DEMO_PASSWORD
 MANAGE := DJANGO_SETTINGS_MODULE=$${DJANGO_SETTINGS_MODULE:-cop_site.settings.dev} $(BIN)/python manage.py
 PO_FILES := $(shell find community home cop_site forums events library improvement moderation locale -name '*.po' 2>/dev/null)
 
-.PHONY: run test setup install messages migrate static seed lint bench bench-chat clean
+.PHONY: run test setup install messages messages-fr migrate static seed lint bench bench-chat clean
 
 run: setup seed
 	@echo "Serving the learning centre at http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
@@ -39,6 +39,10 @@ $(STAMPS)/messages: $(PO_FILES) | $(STAMPS)/install
 	@mkdir -p $(STAMPS) && touch $@
 
 messages: $(STAMPS)/messages
+
+# After changing UI strings: refresh the catalogue, translate, then `make test`.
+messages-fr: install
+	$(MANAGE) makemessages -l fr --ignore=.venv --ignore=tests --ignore=bench --ignore=staticfiles -v0
 
 migrate: install
 	$(MANAGE) migrate --noinput -v0
