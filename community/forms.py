@@ -43,7 +43,7 @@ class ProfileForm(forms.ModelForm):
 
     class Meta:
         model = Profile
-        fields = ["display_name", "languages", "timezone", "bio"]
+        fields = ["display_name", "language", "languages", "timezone", "bio"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -184,6 +184,13 @@ class Profile(models.Model):
     timezone = models.CharField(
         _("time zone"), max_length=64, default="UTC", validators=[validate_timezone]
     )
+    language = models.CharField(
+        _("language for emails"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text=_("Emails and reminders are sent in this language."),
+    )
     bio = models.TextField(_("short bio"), max_length=600, blank=True)
     expertise = TaggableManager(
         verbose_name=_("expertise"),
@@ -191,6 +198,11 @@ class Profile(models.Model):
         help_text=_("Topics you can help others with."),
     )
     code_of_conduct_accepted_at = models.DateTimeField(null=True, blank=True)
+    hidden = models.BooleanField(
+        _("hidden by moderators"),
+        default=False,
+        help_text=_("A hidden profile shows only “Member”, with no bio."),
+    )
 
     class Meta:
         verbose_name = _("profile")
@@ -201,4 +213,6 @@ class Profile(models.Model):
 
     @property
     def public_name(self) -> str:
-        return self.display_name or _("Member")
+        if self.hidden:
+            return str(_("Member"))
+        return self.display_name or str(_("Member"))

@@ -73,6 +73,12 @@ ROLE_CAPABILITIES: dict[str, frozenset[Cap]] = {
     Role.MODERATOR: frozenset(_MEMBER | {Cap.MODERATE, Cap.VIEW_AUDIT_LOG}),
 }
 
+# Roles senior to the people in their organisations: nobody holding one of these over an
+# author moderates that author's safe-space posts.
+LEADERSHIP_ROLES = frozenset(
+    {Role.FACILITY_LEAD, Role.COACH, Role.DISTRICT_LEAD, Role.NATIONAL_TEAM}
+)
+
 # Roles whose holders must use two-factor authentication (when the setting is on).
 PRIVILEGED_ROLES = frozenset({Role.MODERATOR, Role.NATIONAL_EDITOR})
 
@@ -191,6 +197,24 @@ def can_moderate_in(
     if safe_space or organisation is None:
         return False
     return has_capability(user, Cap.MODERATE_DISTRICT, organisation)
+
+
+def in_chain_of_command(user: AnyUser, subject: AnyUser) -> bool:
+    """Does ``user`` hold a leadership role over any organisation ``subject`` belongs to?
+
+    Answers a yes/no for a permission check; it never tells who ``subject`` is.
+    """
+    if subject is None or not getattr(subject, "is_authenticated", False):
+        return False
+    lead_orgs = {
+        m.organisation_id for m in _memberships(user) if m.role in LEADERSHIP_ROLES
+    }
+    if not lead_orgs:
+        return False
+    return any(
+        lead_orgs.intersection(m.organisation.lineage_ids)
+        for m in _memberships(subject)
+    )
 
 
 def can_view_district_data(user: AnyUser, district: Organisation) -> bool:

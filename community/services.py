@@ -22,9 +22,12 @@ def profile_update(
     timezone_name: str = "UTC",
     bio: str = "",
     expertise: list[str] | None = None,
+    language: str | None = None,
 ) -> Profile:
     profile = profile_ensure(user=user)
     profile.display_name = display_name
+    if language is not None:
+        profile.language = language
     profile.languages = languages
     profile.timezone = timezone_name
     profile.bio = bio
@@ -32,6 +35,13 @@ def profile_update(
     profile.save()
     if expertise is not None:
         profile.expertise.set(expertise)
+    return profile
+
+
+def profile_set_hidden(*, profile: Profile, hidden: bool) -> Profile:
+    """Moderation hides a profile's display name and bio (and can restore them)."""
+    profile.hidden = hidden
+    profile.save(update_fields=["hidden"])
     return profile
 
 

@@ -20,6 +20,7 @@ def profile_edit(request):
             timezone_name=data["timezone"],
             bio=data["bio"],
             expertise=data["expertise"],
+            language=data["language"],
         )
         messages.success(request, _("Your profile is saved."))
         return redirect("community:profile")

@@ -16,6 +16,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("community/", include("community.urls")),
+    path("moderation/", include("moderation.urls")),
     path("search/", home_views.search, name="search"),
 ]
 

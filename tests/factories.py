@@ -1,6 +1,9 @@
+from datetime import timedelta
+
 import factory
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from community import services
 from community.models import Level, Organisation, Ownership, Role
@@ -35,6 +38,8 @@ class UserFactory(factory.django.DjangoModelFactory):
         skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"user{n}")
+    # An ordinary member, not a brand-new one (new members' flags weigh less).
+    date_joined = factory.LazyFunction(lambda: timezone.now() - timedelta(days=30))
     email = factory.Sequence(lambda n: f"user{n}@example.org")
     password = factory.PostGenerationMethodCall("set_password", "correct horse battery")
 

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "daphne",
     # The plugin suite. `community` is the base the others require.
     "community",
+    "moderation",
     "home",
     # Wagtail
     "wagtail.contrib.forms",

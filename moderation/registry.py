@@ -1,0 +1,84 @@
+"""How a content app makes its models moderatable, without this app importing it.
+
+from moderation.registry import ModerationAdapter, register
+
+class PostAdapter(ModerationAdapter):
+    def author(self, obj): ...
+    ...
+
+register(Post, PostAdapter())
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+
+
+class ModerationAdapter:
+    """The small interface moderation needs from a piece of content."""
+
+    def author(self, obj) -> Any:
+        """The account that wrote it; used only to reach it with a sanction."""
+        raise NotImplementedError
+
+    def scope(self, obj) -> tuple[Any, bool]:
+        """(organisation whose moderators act, is it a safe space)."""
+        return None, False
+
+    def excerpt(self, obj) -> str:
+        """What it says, for the queue and the audit log. Never the author."""
+        raise NotImplementedError
+
+    def url(self, obj) -> str:
+        return ""
+
+    def can_view(self, user, obj) -> bool:
+        """May this user see it (and so flag it)?"""
+        return True
+
+    def is_hidden(self, obj) -> bool:
+        return bool(getattr(obj, "is_hidden", False))
+
+    def hide(self, obj) -> None:
+        raise NotImplementedError
+
+    def restore(self, obj) -> None:
+        raise NotImplementedError
+
+    def delete(self, obj) -> None:
+        raise NotImplementedError
+
+    def edit(self, obj, *, body: str) -> None:
+        raise NotImplementedError
+
+    def label(self, obj) -> str:
+        return obj._meta.verbose_name
+
+
+_registry: dict[type[models.Model], ModerationAdapter] = {}
+
+
+def register(model: type[models.Model], adapter: ModerationAdapter) -> None:
+    _registry[model] = adapter
+
+
+def adapter_for(obj_or_model) -> ModerationAdapter:
+    model = obj_or_model if isinstance(obj_or_model, type) else type(obj_or_model)
+    meta = getattr(model, "_meta", None)
+    model = getattr(meta, "concrete_model", model) if meta is not None else model
+    try:
+        return _registry[model]
+    except KeyError:
+        raise LookupError(
+            f"{model.__name__} is not registered with moderation"
+        ) from None
+
+
+def is_registered(model) -> bool:
+    return getattr(model._meta, "concrete_model", model) in _registry
+
+
+def registered_models() -> list[type[models.Model]]:
+    return list(_registry)

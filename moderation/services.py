@@ -1,0 +1,275 @@
+"""Every moderation write: flags, holds, decisions, sanctions and notices.
+
+Each decision writes an audit row about the content. Sanctions reach the author's account
+through the content's adapter; nothing returned or shown names that account.
+"""
+
+from datetime import timedelta
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from . import permissions, policy, ratelimit
+from .conf import setting
+from .models import (
+    SANCTION_ACTIONS,
+    Action,
+    Case,
+    CaseReason,
+    CaseStatus,
+    Decision,
+    Flag,
+    Notice,
+    Sanction,
+    SanctionKind,
+)
+from .registry import adapter_for
+from .tasks import send_notice_email
+
+EXCERPT_LENGTH = 600
+
+
+def _ref(content) -> dict:
+    return {
+        "content_type": ContentType.objects.get_for_model(
+            content, for_concrete_model=True
+        ),
+        "object_id": content.pk,
+    }
+
+
+def _excerpt(content) -> str:
+    return adapter_for(content).excerpt(content)[:EXCERPT_LENGTH]
+
+
+def open_case(content) -> Case | None:
+    return (
+        Case.objects.exclude(status=CaseStatus.RESOLVED).filter(**_ref(content)).first()
+    )
+
+
+def _case_for(content, reason: str) -> Case:
+    case = open_case(content)
+    if case is None:
+        case = Case.objects.create(
+            reason=reason, excerpt=_excerpt(content), **_ref(content)
+        )
+    return case
+
+
+def notice_send(*, user, text: str, url: str = "") -> Notice:
+    """A private note to a member (also by email, after commit)."""
+    notice = Notice.objects.create(user=user, text=text, url=url)
+    transaction.on_commit(lambda: send_notice_email.enqueue(notice_id=notice.pk))
+    return notice
+
+
+@transaction.atomic
+def flag_create(
+    *, content, flagger, reason: str, text: str = "", ip: str | None = None
+) -> Flag:
+    """Record a flag; past the threshold the content is hidden pending review."""
+    permissions.check_flag(flagger, content)
+    ratelimit.hit("flag", user=flagger, ip=ip)
+    case = _case_for(content, CaseReason.FLAGGED)
+    try:
+        with transaction.atomic():
+            flag = Flag.objects.create(
+                case=case,
+                flagger=flagger,
+                reason=reason,
+                text=text[:500],
+                weight=policy.flag_weight(flagger),
+                **_ref(content),
+            )
+    except IntegrityError:
+        # One flag per member per item: a second one changes nothing.
+        return Flag.objects.get(flagger=flagger, **_ref(content))
+    case.score += flag.weight
+    case.save(update_fields=["score"])
+    adapter = adapter_for(content)
+    if case.status == CaseStatus.OPEN and case.score >= setting("HIDE_THRESHOLD"):
+        case.status = CaseStatus.HELD
+        case.save(update_fields=["status"])
+        if not adapter.is_hidden(content):
+            adapter.hide(content)
+        author = adapter.author(content)
+        if author is not None:
+            notice_send(
+                user=author,
+                text=_(
+                    "Members flagged your %(what)s (%(reason)s), so it is hidden until a "
+                    "moderator reviews it. You can edit it to resubmit it for review."
+                )
+                % {
+                    "what": adapter.label(content),
+                    "reason": flag.get_reason_display().lower(),
+                },
+                url=adapter.url(content),
+            )
+    return flag
+
+
+@transaction.atomic
+def content_screen(*, content, author, text: str) -> Case | None:
+    """Call right after creating content: hold it for review when the policy says so."""
+    reason = policy.hold_reason(author=author, text=text)
+    if reason is None:
+        return None
+    adapter = adapter_for(content)
+    adapter.hide(content)
+    case = _case_for(content, reason)
+    case.status = CaseStatus.HELD
+    case.save(update_fields=["status"])
+    messages = {
+        CaseReason.PATIENT_PATTERN: _(
+            "Your %(what)s may contain information that identifies a patient (such as a "
+            "phone or record number), so a moderator will review it before it appears."
+        ),
+        CaseReason.NEW_MEMBER_LINKS: _(
+            "Welcome! New members' first posts with links are reviewed before they "
+            "appear; a moderator will look at your %(what)s soon."
+        ),
+        CaseReason.REVIEW_REQUIRED: _(
+            "A moderator reviews your posts for now; your %(what)s will appear once reviewed."
+        ),
+    }
+    notice_send(
+        user=author,
+        text=messages[reason] % {"what": adapter.label(content)},
+        url=adapter.url(content),
+    )
+    return case
+
+
+@transaction.atomic
+def content_resubmit(*, content, author, text: str) -> Case | None:
+    """After the author edits held content, it goes back in the queue (still hidden)."""
+    case = open_case(content)
+    if case is None:
+        return content_screen(content=content, author=author, text=text)
+    case.excerpt = _excerpt(content)
+    case.created = timezone.now()
+    case.save(update_fields=["excerpt", "created"])
+    return case
+
+
+def _resolve(case: Case | None) -> None:
+    if case is not None and case.status != CaseStatus.RESOLVED:
+        case.status = CaseStatus.RESOLVED
+        case.resolved_at = timezone.now()
+        case.save(update_fields=["status", "resolved_at"])
+
+
+@transaction.atomic
+def decision_make(
+    *,
+    content,
+    moderator,
+    action: str,
+    reason: str,
+    body: str = "",
+    days: int | None = None,
+) -> Decision:
+    """Keep, hide, restore, edit or delete content, or sanction its author."""
+    permissions.check_moderate(moderator, content)
+    if not reason.strip():
+        raise ValueError(_("Give a reason: it goes in the audit log."))
+    adapter = adapter_for(content)
+    case = open_case(content)
+    excerpt = _excerpt(content)
+    decision = Decision.objects.create(
+        moderator=moderator,
+        action=action,
+        reason=reason.strip(),
+        case=case,
+        excerpt=excerpt,
+        days=days,
+        **_ref(content),
+    )
+    if action in SANCTION_ACTIONS:
+        _sanction(content=content, adapter=adapter, decision=decision, days=days)
+        return decision
+    if action in (Action.KEEP, Action.RESTORE):
+        if adapter.is_hidden(content):
+            adapter.restore(content)
+    elif action == Action.HIDE:
+        adapter.hide(content)
+    elif action == Action.EDIT:
+        if not body.strip():
+            raise ValueError(_("An edit needs the new text."))
+        adapter.edit(content, body=body)
+        if adapter.is_hidden(content):
+            adapter.restore(content)
+    elif action == Action.DELETE:
+        adapter.delete(content)
+    else:
+        raise ValueError(f"unknown action {action!r}")
+    _resolve(case)
+    if action in (Action.HIDE, Action.EDIT, Action.DELETE):
+        author = adapter.author(content)
+        if author is not None:
+            notice_send(
+                user=author,
+                text=_("A moderator acted on your %(what)s (%(action)s): %(reason)s")
+                % {
+                    "what": adapter.label(content),
+                    "action": decision.get_action_display().lower(),
+                    "reason": decision.reason,
+                },
+                url=adapter.url(content),
+            )
+    return decision
+
+
+SANCTION_KIND = {
+    Action.WARN: SanctionKind.WARNING,
+    Action.MUTE: SanctionKind.MUTE,
+    Action.SUSPEND: SanctionKind.SUSPENSION,
+    Action.REQUIRE_REVIEW: SanctionKind.REVIEW,
+}
+DEFAULT_DAYS = {Action.MUTE: 1, Action.SUSPEND: 7, Action.REQUIRE_REVIEW: 30}
+
+
+def _sanction(*, content, adapter, decision: Decision, days: int | None) -> None:
+    author = adapter.author(content)
+    if author is None:
+        return
+    kind = SANCTION_KIND[decision.action]
+    days = days or DEFAULT_DAYS.get(decision.action)
+    ends = timezone.now() + timedelta(days=days) if days else None
+    Sanction.objects.create(user=author, kind=kind, decision=decision, ends=ends)
+    if decision.days != days:
+        decision.days = days
+        decision.save(update_fields=["days"])
+    texts = {
+        SanctionKind.WARNING: _(
+            "A moderator warns you about your %(what)s: %(reason)s"
+        ),
+        SanctionKind.MUTE: _(
+            "A moderator muted you in chat for %(days)s day(s) because of your %(what)s: %(reason)s"
+        ),
+        SanctionKind.SUSPENSION: _(
+            "A moderator suspended your posting for %(days)s day(s) because of your %(what)s: %(reason)s"
+        ),
+        SanctionKind.REVIEW: _(
+            "For the next %(days)s day(s) a moderator reviews your posts before they appear, "
+            "because of your %(what)s: %(reason)s"
+        ),
+    }
+    notice_send(
+        user=author,
+        text=texts[kind]
+        % {
+            "what": adapter.label(content),
+            "reason": decision.reason,
+            "days": days or 0,
+        },
+        url=adapter.url(content),
+    )
+
+
+def notices_mark_read(*, user) -> int:
+    return Notice.objects.filter(user=user, read=False).update(read=True)

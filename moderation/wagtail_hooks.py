@@ -1,0 +1,36 @@
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+
+from . import permissions
+
+
+class QueueMenuItem(MenuItem):
+    def is_shown(self, request):
+        return permissions.can_view_queue(request.user)
+
+
+class AuditMenuItem(MenuItem):
+    def is_shown(self, request):
+        return permissions.can_view_audit_log(request.user)
+
+
+@hooks.register("register_admin_menu_item")
+def moderation_queue_menu_item():
+    return QueueMenuItem(
+        _("Moderation queue"),
+        reverse("moderation:queue"),
+        icon_name="warning",
+        order=950,
+    )
+
+
+@hooks.register("register_admin_menu_item")
+def moderation_audit_menu_item():
+    return AuditMenuItem(
+        _("Moderation audit log"),
+        reverse("moderation:audit_log"),
+        icon_name="history",
+        order=951,
+    )
