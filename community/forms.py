@@ -34,7 +34,19 @@ class SignupExtrasForm(forms.Form):
         services.profile_accept_code_of_conduct(user=user)
 
 
+def _language_choices():
+    from django.conf import settings
+
+    return [("", _("Same as the site"))] + [
+        (code, _(name)) for code, name in settings.LANGUAGES
+    ]
+
+
 class ProfileForm(forms.ModelForm):
+    # The host decides which languages exist, so the choices come from its settings.
+    language = forms.ChoiceField(
+        label=_("Language for emails"), choices=_language_choices, required=False
+    )
     expertise = forms.CharField(
         label=_("Expertise"),
         required=False,

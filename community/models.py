@@ -187,7 +187,6 @@ class Profile(models.Model):
     language = models.CharField(
         _("language for emails"),
         max_length=8,
-        choices=settings.LANGUAGES,
         blank=True,
         help_text=_("Emails and reminders are sent in this language."),
     )

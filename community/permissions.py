@@ -251,6 +251,48 @@ def can_publish_library(
     return has_capability(user, Cap.PUBLISH_LIBRARY, organisation)
 
 
+def is_national_library_editor(user: AnyUser) -> bool:
+    """Editors at the country level: they publish anywhere in the library and review
+    what district editors submit."""
+    if getattr(user, "is_superuser", False) and user.is_active:
+        return True
+    return any(
+        m.organisation.level == Level.COUNTRY
+        and Cap.PUBLISH_LIBRARY in ROLE_CAPABILITIES[m.role]
+        for m in _memberships(user)
+    )
+
+
+def can_publish_library_directly(
+    user: AnyUser, organisation: Organisation | None
+) -> bool:
+    """Publishing without review. National editors publish anywhere
+    (``organisation=None`` is the national section); an editor whose membership is
+    flagged ``trusted_publisher`` publishes directly within their own organisation."""
+    if is_national_library_editor(user):
+        return True
+    if organisation is None:
+        return False
+    lineage = set(organisation.lineage_ids)
+    return any(
+        m.trusted_publisher
+        and m.organisation_id in lineage
+        and Cap.PUBLISH_LIBRARY in ROLE_CAPABILITIES[m.role]
+        for m in _memberships(user)
+    )
+
+
+def groups_with(cap: Cap) -> set[str]:
+    """The managed Django groups whose roles hold ``cap`` (for Wagtail's own grants,
+    such as which collections a group may upload to)."""
+    return {
+        name
+        for role, names in ROLE_GROUPS.items()
+        if cap in ROLE_CAPABILITIES[role]
+        for name in names
+    }
+
+
 def can_enter_measurements(user: AnyUser, facility: Organisation) -> bool:
     return has_capability(user, Cap.ENTER_MEASUREMENTS, facility)
 

@@ -18,6 +18,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='profile',
             name='language',
-            field=models.CharField(blank=True, choices=[('en', 'English'), ('fr', 'French')], help_text='Emails and reminders are sent in this language.', max_length=8, verbose_name='language for emails'),
+            field=models.CharField(blank=True, help_text='Emails and reminders are sent in this language.', max_length=8, verbose_name='language for emails'),
         ),
     ]
