@@ -172,3 +172,18 @@ def test_moderator_with_totp_goes_through(client, moderator):
 def test_mfa_is_available_to_every_member(client, practitioner):
     sign_in(client, practitioner)
     assert_totp_setup_reachable(client)
+
+
+@pytest.mark.django_db
+def test_sign_in_message_names_the_display_name_not_the_username(client, practitioner):
+    from community import services
+
+    services.profile_update(user=practitioner, display_name="Midwife Ama")
+    response = client.post(
+        "/accounts/login/?next=/community/profile/",
+        {"login": practitioner.email, "password": "correct horse battery"},
+        follow=True,
+    )
+    html = response.content.decode()
+    assert "Successfully signed in as Midwife Ama" in html
+    assert practitioner.username not in html

@@ -192,6 +192,7 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_SIGNUP_FORM_CLASS = "community.forms.SignupExtrasForm"
 ACCOUNT_ADAPTER = "community.adapters.AccountAdapter"
+ACCOUNT_USER_DISPLAY = "community.adapters.user_display"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 # allauth's rate limits are on by default; they count in the cache above, which is
 # Redis (shared by every worker) whenever REDIS_URL is set.
