@@ -57,3 +57,18 @@ def member(role: Role | str, organisation: Organisation, **user_kwargs):
     user = UserFactory(**user_kwargs)
     services.membership_create(user=user, organisation=organisation, role=role)
     return user
+
+
+def seed_foundation() -> dict:
+    """The base's demo data (Lumeria, a user per role) and the page tree.
+
+    What ``seed_demo`` makes before any plugin adds its part; pages with a budget or
+    an accessibility check are measured over it.
+    """
+    from community import demo as community_demo
+    from home import demo as home_demo
+
+    context: dict = {}
+    community_demo.seed(context)
+    home_demo.seed(context)
+    return context

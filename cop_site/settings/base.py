@@ -227,6 +227,8 @@ USE_TZ = True
 
 # --- Static and media ------------------------------------------------------------
 STATIC_URL = "/static/"
+# The host site's own stylesheet and script; apps bring theirs in <app>/static/.
+STATICFILES_DIRS = [PROJECT_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))

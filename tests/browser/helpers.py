@@ -1,0 +1,196 @@
+"""Helpers for browser tests: run Chromium, sign in, check a page with axe-core."""
+
+import json
+import os
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.db import connections
+
+CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+TIMEOUT_MS = 15_000
+# WCAG 2.0 and 2.1, levels A and AA: the "Done when" of the foundation issue.
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def require_chromium() -> None:
+    """Skip without Debian's Chromium; fail instead when ``REQUIRE_BROWSER=1`` (CI)."""
+    if not CHROMIUM.exists():
+        message = f"Chromium not found at {CHROMIUM} (apt-get install chromium)"
+        if os.environ.get("REQUIRE_BROWSER") == "1":
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+
+
+@contextmanager
+def running_chromium(django_db_blocker) -> Iterator:
+    """Chromium for a package or module of browser tests, and what it takes.
+
+    - Playwright's loop runs in this thread while Chromium is up, so ORM calls here
+      need ``DJANGO_ALLOW_ASYNC_UNSAFE`` (set only meanwhile), and Django hands this
+      thread new connection objects: they get the migrated-rows snapshot that
+      ``serialized_rollback`` restores from.
+    - The tests use ``serialized_rollback`` (the live server needs committed rows,
+      and Wagtail's root page comes from a migration). Its restore fails on rows an
+      earlier test's flush re-created (content types), so the database is emptied
+      first; and its flush does not re-run post_migrate, so the migrated rows are
+      put back after, as the tests that follow expect.
+    """
+    from playwright.sync_api import sync_playwright
+
+    with django_db_blocker.unblock():
+        _flush_serialized_databases()
+    outside = {alias: connections[alias] for alias in connections}
+    with pytest.MonkeyPatch.context() as mp, sync_playwright() as playwright:
+        mp.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        _carry_serialized_contents(outside)
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+            with django_db_blocker.unblock():
+                _restore_migrated_rows()
+                connections.close_all()
+
+
+def _serialized_aliases() -> list[str]:
+    return [
+        alias
+        for alias in connections
+        if hasattr(connections[alias], "_test_serialized_contents")
+    ]
+
+
+def _flush_serialized_databases() -> None:
+    for alias in _serialized_aliases():
+        call_command(
+            "flush",
+            database=alias,
+            interactive=False,
+            verbosity=0,
+            inhibit_post_migrate=True,
+            # As TransactionTestCase does: the snapshot restores explicit ids and
+            # does not move sequences, so they must stay past the migrated rows.
+            reset_sequences=False,
+        )
+    cache_snapshot_content_types()
+
+
+def cache_snapshot_content_types() -> None:
+    """Cache content types under the ids the migrated-rows snapshot gives them.
+
+    Restoring the snapshot builds Wagtail ``Task`` objects, which ask for their
+    content type: with a cold cache that inserts a row the snapshot then collides
+    with, and a cache from before a flush maps ids to the wrong models.
+    """
+    from django.contrib.contenttypes.models import ContentType
+
+    ContentType.objects.clear_cache()
+    for alias in _serialized_aliases():
+        for row in json.loads(connections[alias]._test_serialized_contents):
+            if row["model"] == "contenttypes.contenttype":
+                content_type = ContentType(pk=row["pk"], **row["fields"])
+                ContentType.objects._add_to_cache(alias, content_type)
+
+
+def _carry_serialized_contents(outside: dict) -> None:
+    for alias, connection in outside.items():
+        if hasattr(connection, "_test_serialized_contents"):
+            snapshot = connection._test_serialized_contents
+            connections[alias]._test_serialized_contents = snapshot
+
+
+def _restore_migrated_rows() -> None:
+    _flush_serialized_databases()
+    for alias in _serialized_aliases():
+        connection = connections[alias]
+        connection.creation.deserialize_db_from_string(
+            connection._test_serialized_contents
+        )
+
+
+def login(page, email: str, password: str, *, next_url: str = "") -> None:
+    """Sign in through the real login form; fail with its errors if it refuses."""
+    url = "/accounts/login/" + (f"?next={next_url}" if next_url else "")
+    page.goto(url)
+    form = page.locator("form:has(input[name=password])")
+    form.locator("input[name=login]").fill(email)
+    form.locator("input[name=password]").fill(password)
+    with page.expect_navigation():
+        form.locator("button[type=submit]").click()
+    if "/accounts/login/" in page.url:
+        errors = page.locator(".errors, .errorlist").all_inner_texts()
+        pytest.fail(f"login as {email} failed: {errors or page.url}", pytrace=False)
+
+
+def axe_check(page, *, context=None, disable: tuple[str, ...] = ()) -> None:
+    """Run axe-core on the current page; fail listing every WCAG 2.x A/AA violation.
+
+    ``context`` narrows the check (an axe context: selector or include/exclude dict);
+    ``disable`` turns off rules by id, which should come with a comment saying why.
+    """
+    from axe_playwright_python.sync_playwright import Axe
+
+    options = {
+        "runOnly": {"type": "tag", "values": WCAG_TAGS},
+        "resultTypes": ["violations"],
+        "rules": {rule: {"enabled": False} for rule in disable},
+    }
+    violations = (
+        Axe().run(page, context=context, options=options).response["violations"]
+    )
+    if violations:
+        pytest.fail(
+            f"axe found {len(violations)} WCAG violation(s) on {page.url}:\n"
+            + format_violations(violations),
+            pytrace=False,
+        )
+
+
+def format_violations(violations: list[dict]) -> str:
+    lines = []
+    for violation in violations:
+        lines.append(
+            f"- {violation['id']} ({violation['impact']}): {violation['help']}"
+            f" <{violation['helpUrl']}>"
+        )
+        for node in violation["nodes"][:10]:
+            target = " ".join(str(part) for part in node["target"])
+            summary = " ".join(node.get("failureSummary", "").split())
+            lines.append(f"    {target}: {summary}")
+            lines.append(f"      {node['html'][:200]}")
+    return "\n".join(lines)
+
+
+def off_the_loop(function, /, *args, **kwargs):
+    """Call ``function`` in a worker thread, where no asyncio loop is running.
+
+    Use it for setup that broadcasts realtime events (``async_to_sync`` refuses to run
+    in the thread Playwright's loop runs in). The worker's connections are closed after.
+    """
+
+    def call():
+        try:
+            return function(*args, **kwargs)
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(call).result()
