@@ -18,6 +18,7 @@ urlpatterns = [
     path("community/", include("community.urls")),
     path("moderation/", include("moderation.urls")),
     path("search/", home_views.search, name="search"),
+    path("improvement/", include("improvement.urls")),
 ]
 
 if settings.DEBUG:

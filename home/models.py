@@ -18,7 +18,7 @@ class HomePage(Page):
 
     content_panels = Page.content_panels + [FieldPanel("tagline"), FieldPanel("intro")]
     search_fields = Page.search_fields + [index.SearchField("intro")]
-    subpage_types = ["home.StandardPage"]
+    subpage_types = ["home.StandardPage", "improvement.StoriesIndexPage"]
     max_count = 1
 
     class Meta:

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "community",
     "moderation",
     "home",
+    "improvement",
     # Wagtail
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",

@@ -1,0 +1,63 @@
+"""What improvement adds to the host: a home page section and a search result group."""
+
+from django.utils.translation import gettext as _
+from wagtail import hooks
+
+from community.sections import (
+    HOME_SECTIONS_HOOK,
+    SEARCH_GROUPS_HOOK,
+    HomeSection,
+    SearchGroup,
+)
+
+from .conf import setting
+
+
+@hooks.register(HOME_SECTIONS_HOOK)
+def improvement_stories(request):
+    from .models import StoryPage
+
+    stories = list(
+        StoryPage.objects.live()
+        .public()
+        .select_related("facility")
+        .order_by("-first_published_at")[:3]
+    )
+    return HomeSection(
+        key="improvement",
+        title=_("Improvement stories"),
+        template="improvement/sections/stories.html",
+        context={
+            "stories": stories,
+            "signed_in": request.user.is_authenticated,
+        },
+        order=300,
+    )
+
+
+@hooks.register(SEARCH_GROUPS_HOOK)
+def improvement_results(request, query):
+    from .models import StoryPage
+    from .selectors import registry
+
+    if not query:
+        return None
+    limit = setting("SEARCH_RESULTS")
+    results = [
+        {"title": story.title, "url": story.url, "snippet": story.summary}
+        for story in StoryPage.objects.live().public().search(query)[:limit]
+    ]
+    for idea in registry(request.user, query=query).select_related("project")[
+        : max(limit - len(results), 0)
+    ]:
+        results.append(
+            {
+                "title": idea.title,
+                "url": idea.get_absolute_url(),
+                "snippet": f"{idea.get_state_display()} · {idea.project.title}"
+                + (f" · {idea.state_reason[:200]}" if idea.state_reason else ""),
+            }
+        )
+    return SearchGroup(
+        key="improvement", title=_("Improvement"), results=results, order=300
+    )

@@ -1,0 +1,139 @@
+"""The improvement journey in a real browser (issue 8): a QI member enters a month of
+data, sees the run chart update with a shift marked, and the district lead sees it in
+the collaborative comparison.
+
+Chromium runs for this module only, through ``tests.browser.helpers.running_chromium``
+(see it for why it must not outlive the tests that drive it).
+"""
+
+import pytest
+
+from improvement.models import current_month
+from tests.browser.helpers import (
+    TIMEOUT_MS,
+    axe_check,
+    login,
+    off_the_loop,
+    require_chromium,
+    running_chromium,
+)
+
+pytestmark = pytest.mark.browser
+
+PASSWORD = "learn-together-2026"
+CHART = "/improvement/f/hillside-district-hospital/MNH-08/"
+# The host's flash messages (``<ul role="status">`` in base.html) are not ours to check.
+MAIN = {"include": [["main"]], "exclude": [[".messages"]]}
+
+
+@pytest.fixture(scope="module")
+def browser(request):
+    require_chromium()
+    request.getfixturevalue("django_db_setup")
+    with running_chromium(request.getfixturevalue("django_db_blocker")) as browser:
+        yield browser
+
+
+@pytest.fixture
+def new_page(browser, live_server, django_db_serialized_rollback):
+    contexts = []
+
+    broken: list[str] = []
+
+    def check(response) -> None:
+        if response.request.resource_type != "document" and response.status >= 400:
+            broken.append(f"{response.status} {response.request.url}")
+
+    def make():
+        context = browser.new_context(
+            base_url=live_server.url,
+            locale="en-GB",
+            extra_http_headers={"Accept-Language": "en-GB,en;q=0.8"},
+        )
+        context.set_default_timeout(TIMEOUT_MS)
+        contexts.append(context)
+        page = context.new_page()
+        page.on("response", check)
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+    if broken:
+        pytest.fail("sub-resources failed to load:\n" + "\n".join(broken))
+
+
+@pytest.fixture
+def demo_site(live_server, django_db_serialized_rollback):
+    """The whole demo, every plugin's part included: the journey needs this app's."""
+    from django.core.management import call_command
+
+    off_the_loop(call_command, "seed_demo", quiet_accounts=True)
+
+
+def test_qi_member_enters_a_month_the_shift_appears_and_the_district_lead_sees_it(
+    new_page, demo_site
+):
+    month = current_month().strftime("%Y-%m")
+    qi = new_page()
+    login(qi, "qi.member@demo.example", PASSWORD, next_url=CHART)
+    assert (
+        qi.get_by_role("heading", level=1).inner_text()
+        == "Early initiation of breastfeeding"
+    )
+    chart = qi.locator("figure.rc")
+    assert chart.locator('.rc-band[data-signal="shift"]').count() == 0
+    assert (
+        chart.locator(".rc-note").first.inner_text()
+        == "No signal of non-random change."
+    )
+    axe_check(qi, context=MAIN)
+
+    qi.get_by_role("link", name="Enter a month of data").click()
+    form = qi.locator("main form")
+    assert (
+        form.get_by_label("Indicator")
+        .locator("option:checked")
+        .inner_text()
+        .startswith("MNH-08")
+    )
+    form.get_by_label("Month").fill(month)
+    form.get_by_label("Numerator").fill("120")
+    form.get_by_label("Denominator").fill("100")
+    form.get_by_role("button", name="Save").click()
+    # Refused with a clear message, and nothing typed is lost.
+    assert qi.get_by_text("must be at least the numerator").is_visible()
+    assert form.get_by_label("Numerator").input_value() == "120"
+    assert form.get_by_label("Month").input_value() == month
+    form.get_by_label("Numerator").fill("82")
+    form.get_by_role("button", name="Save").click()
+
+    qi.wait_for_url(f"**{CHART}")
+    assert qi.get_by_role("status").get_by_text("Saved Early initiation").is_visible()
+    band = chart.locator('.rc-band[data-signal="shift"]')
+    assert band.count() == 1
+    assert band.locator("text").text_content() == "Shift above the median"
+    assert chart.locator('.rc-note[data-signal="shift"]').is_visible()
+    chart.get_by_text("Data table").click()
+    last_row = chart.locator("tbody tr").last
+    assert last_row.locator("td").nth(2).inner_text() == "82.0%"
+    assert "Shift above the median" in last_row.inner_text()
+
+    lead = new_page()
+    login(lead, "district.lead@demo.example", PASSWORD, next_url="/improvement/")
+    compare = lead.locator("main form", has=lead.get_by_role("button", name="Compare"))
+    compare.get_by_label("District").select_option(label="Northern Hills District")
+    compare.get_by_label("Indicator").select_option(value="MNH-08")
+    compare.get_by_role("button", name="Compare").click()
+    lead.wait_for_url("**/improvement/d/northern-hills/MNH-08/")
+    panel = lead.locator('.imp-panel[data-facility="hillside-district-hospital"]')
+    assert panel.get_attribute("data-group") == "0"
+    assert panel.locator(".imp-status").inner_text() == "Signal of improvement"
+    assert panel.locator('.rc-band[data-signal="shift"]').count() == 1
+    # Improvement first: Hillside is in the first group, listed by name within it.
+    groups = lead.locator(".imp-panel").evaluate_all(
+        "els => els.map(e => +e.dataset.group)"
+    )
+    assert groups == sorted(groups)
+    assert lead.locator(".imp-panel").count() == 4
+    axe_check(lead, context=MAIN)
