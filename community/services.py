@@ -3,6 +3,7 @@
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from . import permissions
 from .models import Membership, Organisation, Profile
@@ -95,7 +96,7 @@ def membership_create(
         permissions.check_manage_memberships(by, organisation)
         from django.core.exceptions import PermissionDenied
 
-        raise PermissionDenied("You may not assign that role there.")
+        raise PermissionDenied(_("You may not assign that role there."))
     membership, _created = Membership.objects.get_or_create(
         user=user,
         organisation=organisation,
@@ -123,7 +124,7 @@ def membership_update(
         if not permissions.can_assign_role(by, organisation, role):
             from django.core.exceptions import PermissionDenied
 
-            raise PermissionDenied("You may not assign that role there.")
+            raise PermissionDenied(_("You may not assign that role there."))
     membership.organisation = organisation
     membership.role = role
     membership.trusted_publisher = trusted_publisher
