@@ -18,6 +18,7 @@ urlpatterns = [
     path("community/", include("community.urls")),
     path("moderation/", include("moderation.urls")),
     path("search/", home_views.search, name="search"),
+    path("forums/", include("forums.urls")),
     path("improvement/", include("improvement.urls")),
 ]
 

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "community",
     "moderation",
     "home",
+    "forums",
     "improvement",
     # Wagtail
     "wagtail.contrib.forms",

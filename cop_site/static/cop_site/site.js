@@ -5,8 +5,9 @@
   var enhancers = [];
   window.COP = {
     enhance: function (selector, fn) {
-      enhancers.push([selector, fn]);
-      document.querySelectorAll(selector).forEach(fn);
+      // Run once: now if the page is parsed, else when it is.
+      if (document.readyState === "loading") enhancers.push([selector, fn]);
+      else document.querySelectorAll(selector).forEach(fn);
     },
   };
   document.addEventListener("DOMContentLoaded", function () {

@@ -1,0 +1,48 @@
+"""The forums' one namespaced setting, ``settings.FORUMS``, with safe defaults.
+
+A host overrides only the keys it needs:
+
+    FORUMS = {"POSTS_PER_PAGE": 25, "DIGEST_HOUR": 6}
+"""
+
+from typing import Any
+
+from django.conf import settings as django_settings
+
+DEFAULTS: dict[str, Any] = {
+    # Posts per thread page; permalinks compute the page from the post number.
+    "POSTS_PER_PAGE": 20,
+    # Threads per space page.
+    "THREADS_PER_PAGE": 25,
+    # Absolute links in emails. Empty: fall back to WAGTAILADMIN_BASE_URL.
+    "SITE_URL": "",
+    # Digests go out at this local hour (the recipient's time zone), and weekly ones
+    # on this local weekday (0 = Monday).
+    "DIGEST_HOUR": 7,
+    "DIGEST_WEEKDAY": 0,
+    # A visit refreshes "last seen" at most this often (seconds): one write, not one a
+    # page view.
+    "LAST_SEEN_RESOLUTION": 300,
+    # Longest body accepted, in characters.
+    "MAX_BODY_LENGTH": 20_000,
+    # At most this many people notified by one post's @mentions.
+    "MAX_MENTIONS": 10,
+    # Search results shown in the site search's forum group.
+    "SEARCH_RESULTS": 10,
+    # Rank search results by relevance. None: only on PostgreSQL (the database
+    # backend's relevance scoring on SQLite slows down as matches grow).
+    "SEARCH_ORDER_BY_RELEVANCE": None,
+}
+
+
+def setting(name: str) -> Any:
+    overrides = getattr(django_settings, "FORUMS", {})
+    if name in overrides:
+        return overrides[name]
+    return DEFAULTS[name]
+
+
+def site_url() -> str:
+    return (
+        setting("SITE_URL") or getattr(django_settings, "WAGTAILADMIN_BASE_URL", "")
+    ).rstrip("/")

@@ -1,0 +1,135 @@
+"""Reads the views share: each returns what a page needs in a fixed number of queries."""
+
+from __future__ import annotations
+
+from django.db.models import Count, F, OuterRef, Q, Subquery
+
+from .conf import setting
+from .models import (
+    Follow,
+    Notification,
+    Post,
+    Reaction,
+    Space,
+    Thread,
+    ThreadRead,
+)
+
+
+def _signed_in(user) -> bool:
+    return bool(getattr(user, "is_authenticated", False))
+
+
+def unread_notification_count(user) -> int:
+    if not _signed_in(user):
+        return 0
+    return Notification.objects.filter(
+        user=user,
+        read_at__isnull=True,
+        thread__in=Thread.objects.visible_to(user).values("pk"),
+    ).count()
+
+
+def unread_threads_by_space(user) -> dict[int, int]:
+    """How many threads per space have posts the member has not read (one query).
+    Threads last active before the member joined count as read."""
+    if not _signed_in(user):
+        return {}
+    last_read = ThreadRead.objects.filter(user=user, thread=OuterRef("pk")).values(
+        "last_read_number"
+    )[:1]
+    rows = (
+        Thread.objects.visible_to(user)
+        .filter(last_activity_at__gt=user.date_joined)
+        .annotate(read=Subquery(last_read))
+        .filter(Q(read__isnull=True) | Q(read__lt=F("post_count")))
+        .values("space_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return {row["space_id"]: row["n"] for row in rows}
+
+
+def followed_space_ids(user) -> set[int]:
+    if not _signed_in(user):
+        return set()
+    return set(
+        Follow.objects.filter(user=user, space__isnull=False).values_list(
+            "space_id", flat=True
+        )
+    )
+
+
+def thread_list(space: Space):
+    return (
+        Thread.objects.filter(space=space, deleted_at__isnull=True, hidden=False)
+        .select_related("author__profile", "last_post__author__profile")
+        .prefetch_related("tags")
+        .listed()
+    )
+
+
+def annotate_unread(user, threads: list[Thread]) -> None:
+    """Set ``thread.unread`` (posts not yet read) and ``thread.first_unread``."""
+    reads: dict[int, int] = {}
+    if _signed_in(user) and threads:
+        reads = dict(
+            ThreadRead.objects.filter(
+                user=user, thread_id__in=[t.pk for t in threads]
+            ).values_list("thread_id", "last_read_number")
+        )
+    for thread in threads:
+        last = reads.get(thread.pk)
+        if not _signed_in(user):
+            thread.unread = 0
+        elif last is None:
+            thread.unread = (
+                thread.post_count if thread.last_activity_at > user.date_joined else 0
+            )
+        else:
+            thread.unread = max(0, thread.post_count - last)
+        thread.last_read = last or 0
+
+
+def thread_page_posts(thread: Thread, page: int) -> list[Post]:
+    per_page = setting("POSTS_PER_PAGE")
+    first = (page - 1) * per_page + 1
+    posts = list(
+        Post.objects.filter(
+            thread=thread, number__gte=first, number__lt=first + per_page
+        )
+        .select_related("author__profile")
+        .order_by("number")
+    )
+    for post in posts:
+        post.thread = thread  # permission checks read it; no query per post
+    return posts
+
+
+def my_reactions(user, posts: list[Post]) -> dict[int, set[str]]:
+    if not _signed_in(user) or not posts:
+        return {}
+    mine: dict[int, set[str]] = {}
+    for post_id, kind in Reaction.objects.filter(
+        user=user, post_id__in=[p.pk for p in posts]
+    ).values_list("post_id", "kind"):
+        mine.setdefault(post_id, set()).add(kind)
+    return mine
+
+
+def last_read_number(user, thread: Thread) -> int | None:
+    if not _signed_in(user):
+        return None
+    return (
+        ThreadRead.objects.filter(user=user, thread=thread)
+        .values_list("last_read_number", flat=True)
+        .first()
+    )
+
+
+def is_following(user, *, thread: Thread | None = None, space: Space | None = None):
+    if not _signed_in(user):
+        return False
+    if thread is not None:
+        return Follow.objects.filter(user=user, thread=thread).exists()
+    return Follow.objects.filter(user=user, space=space).exists()

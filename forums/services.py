@@ -1,0 +1,564 @@
+"""Every write to the forums goes through these functions.
+
+Each validates, writes inside one transaction, then queues its side effects (realtime
+frames, emails) to run only once the transaction has committed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from community.realtime import broadcast_on_commit, group_name
+from community.text import render
+
+from . import permissions
+from .conf import setting
+from .models import (
+    REACTION_COUNTERS,
+    Digest,
+    EmailKind,
+    Follow,
+    Notification,
+    NotificationKind,
+    Post,
+    PostRevision,
+    Preferences,
+    Reaction,
+    ReactionKind,
+    Space,
+    SpaceMembership,
+    Thread,
+    ThreadKind,
+    ThreadRead,
+    Visibility,
+)
+
+MENTION_RE = re.compile(r"(?<![\w@/])@([A-Za-z0-9_][A-Za-z0-9_.+-]{1,149})")
+
+# Notifications that may also go out by email (followed-thread posts stay in-app).
+EMAILED_KINDS = {
+    NotificationKind.REPLY: EmailKind.REPLY,
+    NotificationKind.MENTION: EmailKind.MENTION,
+    NotificationKind.ANSWER: EmailKind.ANSWER,
+}
+
+
+# --- Spaces -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def space_create(
+    *,
+    name: str,
+    slug: str,
+    visibility: str = Visibility.MEMBERS,
+    description: str = "",
+    organisation=None,
+    safe_space: bool = False,
+    creator=None,
+) -> Space:
+    """A new space; the creator of a private space is its first member."""
+    space = Space(
+        name=name,
+        slug=slug,
+        visibility=visibility,
+        description=description,
+        organisation=organisation,
+        safe_space=safe_space,
+    )
+    space.full_clean()
+    space.save()
+    if creator is not None and visibility == Visibility.PRIVATE:
+        SpaceMembership.objects.create(
+            space=space, user=creator, accepted_at=timezone.now()
+        )
+        permissions.forget(creator)
+    return space
+
+
+@transaction.atomic
+def space_invite(*, space: Space, user, by) -> SpaceMembership:
+    """Invite a member to a private space; they see it once they accept."""
+    permissions.check_invite(by, space)
+    membership, _created = SpaceMembership.objects.get_or_create(
+        space=space, user=user, defaults={"invited_by": by}
+    )
+    return membership
+
+
+@transaction.atomic
+def space_invitation_accept(*, space: Space, user) -> SpaceMembership:
+    membership = (
+        SpaceMembership.objects.select_for_update()
+        .filter(space=space, user=user)
+        .first()
+    )
+    if membership is None:
+        raise PermissionDenied(_("You have not been invited to this space."))
+    if membership.accepted_at is None:
+        membership.accepted_at = timezone.now()
+        membership.save(update_fields=["accepted_at"])
+    permissions.forget(user)
+    return membership
+
+
+@transaction.atomic
+def space_leave(*, space: Space, user) -> None:
+    SpaceMembership.objects.filter(space=space, user=user).delete()
+    Follow.objects.filter(space=space, user=user).delete()
+    permissions.forget(user)
+
+
+def space_follow(*, space: Space, user, follow: bool = True) -> None:
+    if not follow:
+        Follow.objects.filter(space=space, user=user).delete()
+        return
+    if not permissions.can_view_space(user, space):
+        raise PermissionDenied(_("This space is not open to you."))
+    Follow.objects.get_or_create(space=space, user=user)
+
+
+def thread_follow(*, thread: Thread, user, follow: bool = True) -> None:
+    if not follow:
+        Follow.objects.filter(thread=thread, user=user).delete()
+        return
+    permissions.check_view_thread(user, thread)
+    Follow.objects.get_or_create(thread=thread, user=user)
+
+
+# --- Threads and posts --------------------------------------------------------------
+
+
+def _clean_body(body: str) -> str:
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError({"body": _("Write a message.")})
+    limit = setting("MAX_BODY_LENGTH")
+    if len(body) > limit:
+        raise ValidationError(
+            {"body": _("Keep it under %(limit)d characters.") % {"limit": limit}}
+        )
+    return body
+
+
+def _post_html(post: Post) -> str:
+    """The post as every reader sees it (no per-reader controls): for live frames."""
+    return render_to_string("forums/includes/post.html", {"post": post, "live": True})
+
+
+def _broadcast_post(event_type: str, post: Post) -> None:
+    broadcast_on_commit(
+        group_name("thread", post.thread_id),
+        {
+            "type": event_type,
+            "thread": post.thread_id,
+            "post": post.pk,
+            "number": post.number,
+            "page": post.page,
+            "html": _post_html(post) if event_type != "post.deleted" else "",
+        },
+    )
+
+
+@transaction.atomic
+def thread_create(
+    *,
+    space: Space,
+    author,
+    title: str,
+    body: str,
+    kind: str = ThreadKind.DISCUSSION,
+    outcome: str = "",
+    anonymous: bool = False,
+    tags: Iterable[str] = (),
+) -> Thread:
+    permissions.check_post_in_space(author, space)
+    if anonymous:
+        permissions.check_post_anonymously(author, space)
+    body = _clean_body(body)
+    now = timezone.now()
+    thread = Thread(
+        space=space,
+        title=(title or "").strip(),
+        kind=kind,
+        outcome=outcome if kind == ThreadKind.CHANGE_STORY else "",
+        author=author,
+        anonymous=anonymous,
+        last_activity_at=now,
+        post_count=1,
+    )
+    thread.full_clean(exclude=["last_post", "accepted_answer"])
+    thread.save()
+    post = Post.objects.create(
+        thread=thread,
+        space=space,
+        number=1,
+        author=author,
+        anonymous=anonymous,
+        body=body,
+        body_html=render(body),
+    )
+    thread.last_post = post
+    thread.save(update_fields=["last_post"])
+    tag_names = [t.strip() for t in tags if t and t.strip()]
+    if tag_names:
+        thread.tags.set(tag_names)
+    Space.objects.filter(pk=space.pk).update(
+        thread_count=F("thread_count") + 1,
+        post_count=F("post_count") + 1,
+        last_activity_at=now,
+    )
+    Follow.objects.get_or_create(thread=thread, user=author)
+    ThreadRead.objects.update_or_create(
+        user=author, thread=thread, defaults={"last_read_number": 1}
+    )
+    _notify_mentions(post=post, already=set())
+    return thread
+
+
+@transaction.atomic
+def post_create(*, thread: Thread, author, body: str, anonymous: bool = False) -> Post:
+    """A reply. Numbers are sequential per thread, so permalinks never move."""
+    thread = (
+        Thread.objects.select_for_update().select_related("space").get(pk=thread.pk)
+    )
+    permissions.check_reply(author, thread)
+    if anonymous:
+        permissions.check_post_anonymously(author, thread.space)
+    body = _clean_body(body)
+    now = timezone.now()
+    post = Post.objects.create(
+        thread=thread,
+        space_id=thread.space_id,
+        number=thread.post_count + 1,
+        author=author,
+        anonymous=anonymous,
+        body=body,
+        body_html=render(body),
+    )
+    Thread.objects.filter(pk=thread.pk).update(
+        post_count=F("post_count") + 1, last_post=post, last_activity_at=now
+    )
+    thread.post_count += 1
+    thread.last_post = post
+    thread.last_activity_at = now
+    Space.objects.filter(pk=thread.space_id).update(
+        post_count=F("post_count") + 1, last_activity_at=now
+    )
+    Follow.objects.get_or_create(thread=thread, user=author)
+    ThreadRead.objects.update_or_create(
+        user=author, thread=thread, defaults={"last_read_number": post.number}
+    )
+    post.thread = thread
+    _notify_reply(post=post)
+    _broadcast_post("post.created", post)
+    return post
+
+
+@transaction.atomic
+def post_edit(*, post: Post, by, body: str) -> Post:
+    """Keep the earlier text for moderators; show readers an "edited" mark."""
+    post = (
+        Post.objects.select_for_update().select_related("thread__space").get(pk=post.pk)
+    )
+    permissions.check_edit_post(by, post)
+    body = _clean_body(body)
+    if body == post.body:
+        return post
+    PostRevision.objects.create(
+        post=post, body=post.body, edited_by_moderator=post.author_id != by.pk
+    )
+    post.body = body
+    post.body_html = render(body)
+    post.edited_at = timezone.now()
+    post.save(update_fields=["body", "body_html", "edited_at"])
+    _broadcast_post("post.edited", post)
+    return post
+
+
+@transaction.atomic
+def post_delete(*, post: Post, by) -> Post:
+    """Soft delete by the author: the number stays, so later permalinks hold.
+    Deleting the opening post withdraws the whole thread."""
+    post = (
+        Post.objects.select_for_update().select_related("thread__space").get(pk=post.pk)
+    )
+    permissions.check_delete_post(by, post)
+    now = timezone.now()
+    post.deleted_at = now
+    post.save(update_fields=["deleted_at"])
+    thread = post.thread
+    if post.number == 1:
+        thread.deleted_at = now
+        thread.save(update_fields=["deleted_at"])
+        Space.objects.filter(pk=thread.space_id).update(
+            thread_count=F("thread_count") - 1
+        )
+    elif thread.accepted_answer_id == post.pk:
+        thread.accepted_answer = None
+        thread.save(update_fields=["accepted_answer"])
+    _broadcast_post("post.deleted", post)
+    return post
+
+
+@transaction.atomic
+def post_set_hidden(*, post: Post, hidden: bool) -> Post:
+    """For the moderation app, which checks who may hide and keeps the audit row."""
+    post.hidden = hidden
+    post.save(update_fields=["hidden"])
+    if post.number == 1:
+        Thread.objects.filter(pk=post.thread_id).update(hidden=hidden)
+    return post
+
+
+@transaction.atomic
+def thread_mark_answer(*, thread: Thread, post: Post | None, by) -> Thread:
+    """Mark (or, with ``post=None``, unmark) the answer that helped."""
+    permissions.check_mark_answer(by, thread)
+    if post is not None and (
+        post.thread_id != thread.pk or post.number == 1 or post.deleted_at
+    ):
+        raise ValidationError(_("Choose a reply in this thread."))
+    previous = thread.accepted_answer_id
+    thread.accepted_answer = post
+    thread.save(update_fields=["accepted_answer"])
+    if post is not None and post.pk != previous and post.author_id not in (None, by.pk):
+        # Who marked it is shown only when that does not unmask an anonymous asker.
+        asker_hidden = thread.anonymous and thread.author_id == by.pk
+        _notify(
+            user=post.author,
+            kind=NotificationKind.ANSWER,
+            post=post,
+            actor=None if asker_hidden else by,
+        )
+    return thread
+
+
+@transaction.atomic
+def thread_set_pinned(*, thread: Thread, by, pinned: bool) -> Thread:
+    permissions.check_pin_or_lock(by, thread)
+    thread.pinned = pinned
+    thread.save(update_fields=["pinned"])
+    return thread
+
+
+@transaction.atomic
+def thread_set_locked(*, thread: Thread, by, locked: bool) -> Thread:
+    permissions.check_pin_or_lock(by, thread)
+    thread.locked = locked
+    thread.save(update_fields=["locked"])
+    return thread
+
+
+@transaction.atomic
+def thread_update(
+    *, thread: Thread, by, title: str, outcome: str = "", tags: Iterable[str] = ()
+) -> Thread:
+    """The title, a change story's outcome and the tags, by the author or a moderator."""
+    opening = thread.posts.get(number=1)
+    permissions.check_edit_post(by, opening)
+    thread.title = (title or "").strip()
+    if thread.kind == ThreadKind.CHANGE_STORY:
+        thread.outcome = outcome
+    thread.full_clean(exclude=["last_post", "accepted_answer", "author"])
+    thread.save(update_fields=["title", "outcome"])
+    thread.tags.set([t.strip() for t in tags if t and t.strip()])
+    return thread
+
+
+# --- Reactions ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def reaction_toggle(*, post: Post, user, kind: str) -> bool:
+    """Add the reaction, or take it back if already given. Returns whether it is on."""
+    if kind not in ReactionKind.values:
+        raise ValidationError(_("Unknown reaction."))
+    permissions.check_react(user, post)
+    counter = REACTION_COUNTERS[ReactionKind(kind)]
+    deleted, _rows = Reaction.objects.filter(post=post, user=user, kind=kind).delete()
+    if deleted:
+        Post.objects.filter(pk=post.pk).update(**{counter: F(counter) - 1})
+        return False
+    try:
+        with transaction.atomic():
+            Reaction.objects.create(post=post, user=user, kind=kind)
+    except IntegrityError:  # a double click raced us
+        return True
+    Post.objects.filter(pk=post.pk).update(**{counter: F(counter) + 1})
+    return True
+
+
+# --- Read state ---------------------------------------------------------------------
+
+
+def thread_mark_read(*, user, thread: Thread, number: int) -> None:
+    """Move the reader's mark forward to ``number`` (never back)."""
+    if not getattr(user, "is_authenticated", False):
+        return
+    updated = ThreadRead.objects.filter(
+        user=user, thread=thread, last_read_number__lt=number
+    ).update(last_read_number=number, updated=timezone.now())
+    if not updated:
+        ThreadRead.objects.bulk_create(
+            [ThreadRead(user=user, thread=thread, last_read_number=number)],
+            ignore_conflicts=True,
+        )
+
+
+def space_mark_read(*, user, space: Space) -> int:
+    """Mark every thread of the space read; returns how many threads."""
+    threads = list(
+        Thread.objects.visible_to(user)
+        .filter(space=space)
+        .values_list("pk", "post_count")
+    )
+    with transaction.atomic():
+        ThreadRead.objects.filter(user=user, thread__space=space).delete()
+        ThreadRead.objects.bulk_create(
+            [
+                ThreadRead(user=user, thread_id=pk, last_read_number=count)
+                for pk, count in threads
+            ]
+        )
+    return len(threads)
+
+
+def preferences_get(*, user) -> Preferences:
+    prefs, _created = Preferences.objects.get_or_create(user=user)
+    return prefs
+
+
+def preferences_touch_seen(*, user) -> None:
+    """Remember the visit (the digest skips people who have been here), at most once
+    per resolution window so that page views stay read-only."""
+    if not getattr(user, "is_authenticated", False):
+        return
+    key = f"forums:seen:{user.pk}"
+    if cache.get(key):
+        return
+    now = timezone.now()
+    if not Preferences.objects.filter(user=user).update(last_seen_at=now):
+        Preferences.objects.get_or_create(user=user, defaults={"last_seen_at": now})
+    cache.set(key, 1, setting("LAST_SEEN_RESOLUTION"))
+
+
+@transaction.atomic
+def preferences_update(
+    *,
+    user,
+    email_reply: bool,
+    email_mention: bool,
+    email_answer: bool,
+    digest: str,
+) -> Preferences:
+    prefs = preferences_get(user=user)
+    prefs.email_reply = email_reply
+    prefs.email_mention = email_mention
+    prefs.email_answer = email_answer
+    prefs.digest = digest
+    prefs.full_clean()
+    prefs.save()
+    return prefs
+
+
+def email_unsubscribe(*, user, kind: str) -> Preferences:
+    prefs = preferences_get(user=user)
+    if kind == EmailKind.DIGEST:
+        prefs.digest = Digest.NONE
+    else:
+        setattr(prefs, f"email_{kind}", False)
+    prefs.save()
+    return prefs
+
+
+def email_resubscribe(*, user, kind: str) -> Preferences:
+    prefs = preferences_get(user=user)
+    if kind == EmailKind.DIGEST:
+        prefs.digest = Digest.WEEKLY
+    else:
+        setattr(prefs, f"email_{kind}", True)
+    prefs.save()
+    return prefs
+
+
+# --- Notifications ------------------------------------------------------------------
+
+
+def _notify(*, user, kind: str, post: Post, actor) -> Notification | None:
+    """One in-app notification, and its email queued on commit when it is wanted.
+    Nobody is notified about what they may not see."""
+    if user is None or not user.is_active:
+        return None
+    if not permissions.can_view_thread(user, post.thread):
+        return None
+    notification = Notification.objects.create(
+        user=user, kind=kind, thread_id=post.thread_id, post=post, actor=actor
+    )
+    if kind in EMAILED_KINDS:
+        from .tasks import send_notification_email
+
+        pk = notification.pk
+        transaction.on_commit(lambda: send_notification_email.enqueue(pk))
+    return notification
+
+
+def mentioned_users(body: str, *, exclude: Iterable[int] = ()) -> list:
+    handles = {m.rstrip(".") for m in MENTION_RE.findall(body or "")}
+    if not handles:
+        return []
+    limit = setting("MAX_MENTIONS")
+    users = (
+        get_user_model()
+        .objects.filter(username__in=list(handles)[: limit * 2], is_active=True)
+        .exclude(pk__in=list(exclude))
+    )
+    return list(users[:limit])
+
+
+def _notify_mentions(*, post: Post, already: set[int]) -> set[int]:
+    actor = None if post.anonymous else post.author
+    for user in mentioned_users(post.body, exclude={post.author_id, *already}):
+        if _notify(user=user, kind=NotificationKind.MENTION, post=post, actor=actor):
+            already.add(user.pk)
+    return already
+
+
+def _notify_reply(*, post: Post) -> None:
+    thread = post.thread
+    actor = None if post.anonymous else post.author
+    notified = _notify_mentions(post=post, already=set())
+    if (
+        thread.author_id
+        and thread.author_id not in notified | {post.author_id}
+        and _notify(
+            user=thread.author, kind=NotificationKind.REPLY, post=post, actor=actor
+        )
+    ):
+        notified.add(thread.author_id)
+    followers = (
+        Follow.objects.filter(thread=thread)
+        .exclude(user_id__in=notified | {post.author_id})
+        .select_related("user")
+    )
+    for follow in followers:
+        _notify(
+            user=follow.user, kind=NotificationKind.FOLLOWED, post=post, actor=actor
+        )
+
+
+def notifications_mark_read(*, user, notification: Notification | None = None) -> int:
+    queryset = Notification.objects.filter(user=user, read_at__isnull=True)
+    if notification is not None:
+        queryset = queryset.filter(pk=notification.pk)
+    return queryset.update(read_at=timezone.now())

@@ -1,0 +1,33 @@
+from django.urls import path
+
+from . import views
+
+app_name = "forums"
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("s/<slug:slug>/", views.space_detail, name="space"),
+    path("s/<slug:slug>/new/", views.thread_create, name="thread_create"),
+    path("s/<slug:slug>/follow/", views.space_follow, name="space_follow"),
+    path("s/<slug:slug>/read/", views.space_mark_read, name="space_read"),
+    path("s/<slug:slug>/invite/", views.space_invite, name="space_invite"),
+    path("s/<slug:slug>/accept/", views.space_accept, name="space_accept"),
+    path("t/<int:pk>/", views.thread_detail, name="thread"),
+    path("t/<int:pk>/reply/", views.reply, name="reply"),
+    path("t/<int:pk>/unread/", views.thread_unread, name="thread_unread"),
+    path("t/<int:pk>/follow/", views.thread_follow, name="thread_follow"),
+    path("t/<int:pk>/edit/", views.thread_edit, name="thread_edit"),
+    path("t/<int:pk>/moderate/", views.thread_moderate, name="thread_moderate"),
+    path("t/<int:pk>/answer/", views.thread_answer, name="thread_answer"),
+    path("p/<int:pk>/", views.post_permalink, name="post"),
+    path("p/<int:pk>/edit/", views.post_edit, name="post_edit"),
+    path("p/<int:pk>/delete/", views.post_delete, name="post_delete"),
+    path("p/<int:pk>/react/", views.post_react, name="post_react"),
+    path("p/<int:pk>/reactions/", views.post_reactions, name="post_reactions"),
+    path("p/<int:pk>/history/", views.post_history, name="post_history"),
+    path("tags/<slug:slug>/", views.tag_detail, name="tag"),
+    path("notifications/", views.notifications, name="notifications"),
+    path("notifications/<int:pk>/", views.notification_open, name="notification_open"),
+    path("preferences/", views.preferences, name="preferences"),
+    path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+]

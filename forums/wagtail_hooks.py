@@ -1,0 +1,43 @@
+"""What the forums add to the host: a home page section and a search result group."""
+
+from django.utils.translation import gettext as _
+from wagtail import hooks
+
+from community.sections import (
+    HOME_SECTIONS_HOOK,
+    SEARCH_GROUPS_HOOK,
+    HomeSection,
+    SearchGroup,
+)
+
+from .conf import setting
+
+
+@hooks.register(HOME_SECTIONS_HOOK)
+def latest_discussions(request):
+    from .models import Thread
+
+    threads = list(
+        Thread.objects.visible_to(request.user)
+        .select_related("space", "author__profile")
+        .order_by("-last_activity_at")[:5]
+    )
+    return HomeSection(
+        key="discussions",
+        title=_("Latest discussions"),
+        template="forums/sections/latest.html",
+        context={"threads": threads},
+        order=200,
+    )
+
+
+@hooks.register(SEARCH_GROUPS_HOOK)
+def forum_results(request, query):
+    from .search import search_results
+
+    return SearchGroup(
+        key="discussions",
+        title=_("Discussions"),
+        results=search_results(request.user, query, setting("SEARCH_RESULTS")),
+        order=200,
+    )
