@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
 from cop_site import views
@@ -20,6 +21,8 @@ urlpatterns = [
     path("search/", home_views.search, name="search"),
     path("forums/", include("forums.urls")),
     path("improvement/", include("improvement.urls")),
+    path("library/", include("library.urls")),
+    path("sitemap.xml", sitemap, name="sitemap"),
 ]
 
 if settings.DEBUG:

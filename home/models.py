@@ -18,7 +18,11 @@ class HomePage(Page):
 
     content_panels = Page.content_panels + [FieldPanel("tagline"), FieldPanel("intro")]
     search_fields = Page.search_fields + [index.SearchField("intro")]
-    subpage_types = ["home.StandardPage", "improvement.StoriesIndexPage"]
+    subpage_types = [
+        "home.StandardPage",
+        "improvement.StoriesIndexPage",
+        "library.LibraryIndexPage",
+    ]
     max_count = 1
 
     class Meta:
