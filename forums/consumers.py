@@ -7,13 +7,26 @@ so they never hold an anonymous author.
 
 from __future__ import annotations
 
+import asyncio
+import json
+import logging
+import time
+from urllib.parse import parse_qs
+
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.core.cache import cache
+from django.utils.translation import gettext as _
 
-from community.realtime import group_name
+from community import permissions as community_permissions
+from community.realtime import EVENT_TYPE, fanout, group_name
 
+from . import chat
+
+logger = logging.getLogger(__name__)
 from .models import Thread
 from .permissions import can_view_thread
+from .permissions import forget as forget_forum_permissions
 
 
 class ThreadConsumer(AsyncWebsocketConsumer):
@@ -47,3 +60,257 @@ class ThreadConsumer(AsyncWebsocketConsumer):
             .first()
         )
         return thread is not None and can_view_thread(user, thread)
+
+
+class ChatConsumer(AsyncWebsocketConsumer):
+    """``/ws/chat/<room_id>/``: catch-up, then live; sends go through ``forums.chat``.
+
+    Thin on purpose: it authenticates from the scope, asks the room's owner who may do
+    what, calls the chat services and relays frames the services built. Bad frames get
+    an error frame; the socket and the room carry on.
+    """
+
+    MAX_FRAME_BYTES = 8 * 1024
+    MAX_CONNECTIONS_PER_USER = 8
+    IDLE_SECONDS = 120  # the script pings every 25 s
+    RECHECK_SECONDS = 4  # a removed or suspended member is out within 5 s
+
+    room = None
+    group: str | None = None
+    counted = False
+    joined = False
+
+    async def connect(self) -> None:
+        self.user = self.scope.get("user")
+        room_id = int(self.scope["url_route"]["kwargs"]["room_id"])
+        self.room = await database_sync_to_async(chat.load_room)(room_id)
+        if self.room is None or not await self._can_view():
+            await self.close(code=4403)
+            return
+        await self.accept()
+        if not self._count_connection(+1):
+            await self._error(
+                chat.ChatError("too_many_connections", _("Too many open chat windows."))
+            )
+            await self.close(code=4429)
+            return
+        self.group = chat.group_for(self.room.pk)
+        self.last_frame = time.monotonic()
+        self.closed_sent = not self.room.is_open()
+        await fanout.join(self.group, self._relay)
+        self.joined = True
+        await self._catch_up(self._query_int("after"))
+        count = await database_sync_to_async(chat.presence_change)(self.room.pk, +1)
+        await self._broadcast_presence(count)
+        self.watchdog = asyncio.create_task(self._watch())
+
+    async def disconnect(self, code: int) -> None:
+        if hasattr(self, "watchdog"):
+            self.watchdog.cancel()
+        if self.joined:
+            await fanout.leave(self.group, self._relay)
+            count = await database_sync_to_async(chat.presence_change)(self.room.pk, -1)
+            await self._broadcast_presence(count)
+        if self.counted:
+            self._count_connection(-1)
+
+    # --- frames from the client ----------------------------------------------------------
+
+    async def receive(self, text_data=None, bytes_data=None) -> None:
+        self.last_frame = time.monotonic()
+        raw = text_data if text_data is not None else bytes_data
+        if raw is None or len(raw) > self.MAX_FRAME_BYTES:
+            await self._error(chat.ChatError("too_big", _("That frame is too big.")))
+            return
+        try:
+            frame = json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            frame = None
+        if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
+            await self._error(
+                chat.ChatError("bad_json", _("Frames are JSON objects with a type."))
+            )
+            return
+        kind = frame["type"]
+        if kind == "ping":
+            await self.send_json({"type": "pong"})
+        elif kind == "message.send":
+            await self._send_message(frame)
+        elif kind == "history":
+            await self._history(frame)
+        else:
+            await self._error(
+                chat.ChatError("unknown_type", _("Unknown frame type.")), ref=kind[:40]
+            )
+
+    async def _send_message(self, frame: dict) -> None:
+        client_id = frame.get("client_id")
+        body = frame.get("body")
+        reply_to = frame.get("reply_to")
+        if not isinstance(body, str) or not isinstance(client_id, str):
+            await self._error(
+                chat.ChatError(
+                    "bad_request", _("A message needs a body and a client_id.")
+                ),
+                client_id=client_id if isinstance(client_id, str) else None,
+            )
+            return
+        if reply_to is not None and not isinstance(reply_to, int):
+            reply_to = None
+        try:
+            message, created = await database_sync_to_async(self._store)(
+                body, client_id, bool(frame.get("anonymous")), reply_to
+            )
+        except chat.ChatError as error:
+            await self._error(error, client_id=client_id[:64])
+            return
+        payload = await database_sync_to_async(chat.message_payload)(message)
+        held = message.hidden
+        await self.send_json(
+            {
+                "type": "message.ack",
+                "client_id": client_id,
+                "id": message.pk,
+                "held": held,
+            }
+        )
+        if not created or held:
+            # A retry: the broadcast already went (or, held, never goes); tell this
+            # socket what is stored so it can settle its copy.
+            await self.send_json(payload)
+
+    def _store(self, body, client_id, anonymous, reply_to):
+        return chat.message_send(
+            room=self.room,
+            author=self.user,
+            body=body,
+            client_id=client_id,
+            anonymous=anonymous,
+            reply_to_id=reply_to,
+            ip=(self.scope.get("client") or [None])[0],
+        )
+
+    async def _history(self, frame: dict) -> None:
+        before = frame.get("before")
+        if not isinstance(before, int):
+            await self._error(
+                chat.ChatError("bad_request", _("history needs before=<id>."))
+            )
+            return
+        items, more = await database_sync_to_async(self._older)(before)
+        await self.send_json({"type": "history", "messages": items, "more": more})
+
+    def _older(self, before_id: int):
+        items, more = chat.before(self.room, before_id)
+        return [chat.message_payload(m) for m in items], more
+
+    # --- to the client ---------------------------------------------------------------------
+
+    async def _relay(self, text: str) -> None:
+        await self.send(text_data=text)
+
+    async def send_json(self, data: dict) -> None:
+        await self.send(text_data=json.dumps(data, separators=(",", ":")))
+
+    async def _error(self, error, **extra) -> None:
+        await self.send_json(
+            error.frame(**{k: v for k, v in extra.items() if v is not None})
+        )
+
+    async def _catch_up(self, after_id: int | None) -> None:
+        items, more = await database_sync_to_async(self._catch_up_items)(after_id)
+        for item in items:
+            await self.send_json(item)
+        if more:
+            await self.send_json({"type": "more", "after": items[-1]["id"]})
+        if self.closed_sent:
+            await self.send_json({"type": "room.closed"})
+
+    def _catch_up_items(self, after_id: int | None):
+        if after_id is None:
+            return [chat.message_payload(m) for m in chat.latest(self.room)], False
+        items, more = chat.after(self.room, after_id)
+        return [chat.message_payload(m) for m in items], more
+
+    async def _broadcast_presence(self, count: int) -> None:
+        await self.channel_layer.group_send(
+            self.group,
+            {
+                "type": EVENT_TYPE,
+                "text": json.dumps({"type": "presence", "count": count}),
+            },
+        )
+
+    # --- upkeep ----------------------------------------------------------------------------
+
+    async def _watch(self) -> None:
+        """Close idle sockets; drop members who lost access; announce closing."""
+        try:
+            while True:
+                await asyncio.sleep(self.RECHECK_SECONDS)
+                if time.monotonic() - self.last_frame > self.IDLE_SECONDS:
+                    await self.close(code=4408)
+                    return
+                allowed, is_open = await database_sync_to_async(self._recheck)()
+                if not allowed:
+                    await self._error(
+                        chat.ChatError(
+                            "not_allowed", _("You no longer have access to this room.")
+                        )
+                    )
+                    await self.close(code=4403)
+                    return
+                if not is_open and not self.closed_sent:
+                    self.closed_sent = True
+                    await self.send_json({"type": "room.closed"})
+        except asyncio.CancelledError:
+            pass
+        except Exception:
+            logger.exception("chat watchdog failed; closing the socket")
+            await self.close(code=1011)
+
+    def _recheck(self) -> tuple[bool, bool]:
+        from moderation import policy
+
+        user = self.user
+        if user is not None and user.is_authenticated:
+            user.refresh_from_db(fields=["is_active"])
+            community_permissions.forget(user)
+            forget_forum_permissions(user)
+            if not user.is_active or policy.is_suspended(user):
+                return False, True
+        room = chat.load_room(self.room.pk)
+        if room is None:
+            return False, False
+        self.room = room
+        return chat.can_view_room(user, room), room.is_open()
+
+    async def _can_view(self) -> bool:
+        return await database_sync_to_async(chat.can_view_room)(self.user, self.room)
+
+    def _query_int(self, name: str) -> int | None:
+        query = parse_qs(self.scope.get("query_string", b"").decode())
+        try:
+            return int(query.get(name, [""])[0])
+        except ValueError:
+            return None
+
+    def _count_connection(self, delta: int) -> bool:
+        """At most MAX_CONNECTIONS_PER_USER sockets per member (cache-wide)."""
+        user = self.user
+        if user is None or not user.is_authenticated:
+            return True
+        key = f"chat:conns:{user.pk}"
+        cache.add(key, 0, timeout=3600)
+        try:
+            count = cache.incr(key, delta)
+        except ValueError:
+            cache.set(key, max(delta, 0), timeout=3600)
+            count = max(delta, 0)
+        if delta > 0:
+            self.counted = True
+            if count > self.MAX_CONNECTIONS_PER_USER:
+                cache.decr(key)
+                self.counted = False
+                return False
+        return True

@@ -572,3 +572,109 @@ class Preferences(models.Model):
         if kind == EmailKind.DIGEST:
             return self.digest != Digest.NONE
         return bool(getattr(self, f"email_{kind}", False))
+
+
+# --- Chat: the one chat system (rooms of a space or of an event) ---------------------
+
+
+class RoomKind(models.TextChoices):
+    SPACE = "space", _("Space chat")
+    EVENT = "event", _("Event chat")
+
+
+class Room(models.Model):
+    """A chat room. A space has one; an event app opens and closes its own."""
+
+    kind = models.CharField(max_length=16, choices=RoomKind.choices)
+    space = models.OneToOneField(
+        Space, null=True, blank=True, on_delete=models.CASCADE, related_name="room"
+    )
+    title = models.CharField(_("title"), max_length=200)
+    allow_anonymous = models.BooleanField(
+        _("anonymous messages allowed"),
+        default=False,
+        help_text=_(
+            "Event rooms only; a space room follows its space's safe-space choice."
+        ),
+    )
+    opens_at = models.DateTimeField(null=True, blank=True)
+    closes_at = models.DateTimeField(null=True, blank=True)
+    slow_mode_seconds = models.PositiveIntegerField(_("slow mode (seconds)"), default=0)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("chat room")
+        verbose_name_plural = _("chat rooms")
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("forums:chat_room", args=[self.pk])
+
+    @property
+    def anonymous_allowed(self) -> bool:
+        if self.space_id is not None:
+            return self.space.safe_space
+        return self.allow_anonymous
+
+    def is_open(self, now=None) -> bool:
+        from django.utils import timezone
+
+        now = now or timezone.now()
+        if self.opens_at is not None and now < self.opens_at:
+            return False
+        return self.closes_at is None or now < self.closes_at
+
+
+class ChatMessage(models.Model):
+    """Stored first, broadcast on commit. ``client_id`` makes a resend harmless."""
+
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    anonymous = models.BooleanField(default=False)
+    # "Colleague A" is 1: stable for one author within one room, never across rooms.
+    alias = models.PositiveSmallIntegerField(null=True, blank=True)
+    client_id = models.UUIDField()
+    body = models.TextField(max_length=2000)
+    body_html = models.TextField(editable=False)
+    reply_to = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created = models.DateTimeField(auto_now_add=True)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    hidden = models.BooleanField(default=False, help_text=_("Hidden by moderation."))
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["room", "author", "client_id"], name="forums_chat_idempotent"
+            )
+        ]
+        indexes = [models.Index(fields=["room", "id"], name="forums_chat_room_id")]
+        verbose_name = _("chat message")
+        verbose_name_plural = _("chat messages")
+
+    def __str__(self) -> str:
+        return f"{self.room_id}:{self.pk}"
+
+    @property
+    def byline(self) -> str:
+        if self.anonymous:
+            return alias_label(self.alias)
+        return _byline(self.author, False)
+
+
+def alias_label(number: int | None) -> str:
+    """ "Colleague A", "Colleague B", … "Colleague AA": per room, never linkable."""
+    if not number:
+        return str(_("A colleague"))
+    letters = ""
+    n = number
+    while n > 0:
+        n, rest = divmod(n - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return str(_("Colleague %(letter)s") % {"letter": letters})

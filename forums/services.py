@@ -313,11 +313,50 @@ def post_delete(*, post: Post, by) -> Post:
 
 @transaction.atomic
 def post_set_hidden(*, post: Post, hidden: bool) -> Post:
-    """For the moderation app, which checks who may hide and keeps the audit row."""
+    """For the moderation app, which checks who may hide and keeps the audit row.
+    Readers with the thread open see it go (or come back) live."""
     post.hidden = hidden
     post.save(update_fields=["hidden"])
     if post.number == 1:
         Thread.objects.filter(pk=post.thread_id).update(hidden=hidden)
+    if hidden:
+        broadcast_on_commit(
+            group_name("thread", post.thread_id),
+            {"type": "post.hidden", "thread": post.thread_id, "post": post.pk},
+        )
+    else:
+        _broadcast_post("post.edited", post)
+    return post
+
+
+@transaction.atomic
+def post_moderation_edit(*, post: Post, body: str) -> Post:
+    """A moderator's edit (the moderation app checked and audits it)."""
+    body = _clean_body(body)
+    PostRevision.objects.create(post=post, body=post.body, edited_by_moderator=True)
+    post.body = body
+    post.body_html = render(body)
+    post.edited_at = timezone.now()
+    post.save(update_fields=["body", "body_html", "edited_at"])
+    _broadcast_post("post.edited", post)
+    return post
+
+
+@transaction.atomic
+def post_moderation_delete(*, post: Post) -> Post:
+    """A moderator's removal: like the author's soft delete, without their check."""
+    now = timezone.now()
+    post.deleted_at = now
+    post.save(update_fields=["deleted_at"])
+    if post.number == 1:
+        Thread.objects.filter(pk=post.thread_id).update(deleted_at=now)
+        Space.objects.filter(pk=post.space_id).update(
+            thread_count=F("thread_count") - 1
+        )
+    broadcast_on_commit(
+        group_name("thread", post.thread_id),
+        {"type": "post.hidden", "thread": post.thread_id, "post": post.pk},
+    )
     return post
 
 

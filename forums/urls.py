@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import chat_views, views
 
 app_name = "forums"
 
@@ -30,4 +30,10 @@ urlpatterns = [
     path("notifications/<int:pk>/", views.notification_open, name="notification_open"),
     path("preferences/", views.preferences, name="preferences"),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    path("s/<slug:slug>/chat/", chat_views.space_chat, name="space_chat"),
+    path("chat/<int:room_id>/", chat_views.room, name="chat_room"),
+    path(
+        "chat/<int:room_id>/messages/", chat_views.messages_after, name="chat_messages"
+    ),
+    path("chat/<int:room_id>/send/", chat_views.send_json, name="chat_send"),
 ]

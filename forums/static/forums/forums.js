@@ -35,6 +35,8 @@
           old.replaceWith(fragment(ev.html));
         } else if (ev.type === "post.deleted" && old) {
           old.classList.add("muted");
+        } else if (ev.type === "post.hidden" && old) {
+          old.remove(); // a moderator hid it: gone for everyone, live
         }
       };
       ws.onclose = function (e) {

@@ -1,0 +1,398 @@
+"""The one chat system: rooms, messages, catch-up, presence and the payloads clients see.
+
+Every write is stored first and broadcast on commit through ``community.realtime`` to
+the room's group (``room.<pk>``). A message carries a client-chosen id; sending the
+same id again returns the stored message and stores nothing. The websocket consumer and
+the plain-HTTP fallback call the same functions here.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from community import realtime
+from community.text import render_plain
+
+from . import permissions
+from .models import ChatMessage, Room, RoomKind, Space, alias_label
+
+MAX_LENGTH = 2000
+PAGE = 50
+CATCH_UP_CAP = 200
+
+
+@dataclass
+class ChatError(Exception):
+    """A refusal the client can show: ``code`` is stable, ``message`` translated."""
+
+    code: str
+    message: str
+    retry_after: int | None = None
+
+    def frame(self, **extra) -> dict[str, Any]:
+        data = {"type": "error", "code": self.code, "message": self.message, **extra}
+        if self.retry_after is not None:
+            data["retry_after"] = self.retry_after
+        return data
+
+
+def group_for(room_id: int) -> str:
+    return realtime.group_name("room", room_id)
+
+
+# --- Payloads: what every client sees ---------------------------------------------------
+
+
+def message_payload(message: ChatMessage) -> dict[str, Any]:
+    """The message as anyone may see it. An anonymous message has no author at all,
+    and its time is given to the minute only (no matching against named posts)."""
+    created = message.created
+    if message.anonymous:
+        created = created.replace(second=0, microsecond=0)
+    author = None
+    if not message.anonymous:
+        author = {"name": message.byline}
+    return {
+        "type": "message",
+        "id": message.pk,
+        "room": message.room_id,
+        "client_id": str(message.client_id),
+        "body_html": "" if message.hidden else message.body_html,
+        "hidden": message.hidden,
+        "author": author,
+        "alias": alias_label(message.alias) if message.anonymous else None,
+        "reply_to": message.reply_to_id,
+        "edited": message.edited_at is not None,
+        "created": created.isoformat(),
+    }
+
+
+# --- Reading ------------------------------------------------------------------------------
+
+
+def _messages(room: Room):
+    return ChatMessage.objects.filter(room=room).select_related("author__profile")
+
+
+def latest(room: Room, *, limit: int = PAGE) -> list[ChatMessage]:
+    items = list(_messages(room).order_by("-pk")[:limit])
+    items.reverse()
+    return items
+
+
+def after(
+    room: Room, after_id: int, *, limit: int | None = None
+) -> tuple[list[ChatMessage], bool]:
+    """Messages after ``after_id`` in order, at most ``limit``; and whether more wait."""
+    limit = limit or CATCH_UP_CAP
+    items = list(_messages(room).filter(pk__gt=after_id).order_by("pk")[: limit + 1])
+    return items[:limit], len(items) > limit
+
+
+def has_before(room: Room, first_id: int) -> bool:
+    return ChatMessage.objects.filter(room=room, pk__lt=first_id).exists()
+
+
+def before(
+    room: Room, before_id: int, *, limit: int = PAGE
+) -> tuple[list[ChatMessage], bool]:
+    items = list(_messages(room).filter(pk__lt=before_id).order_by("-pk")[: limit + 1])
+    more = len(items) > limit
+    items = items[:limit]
+    items.reverse()
+    return items, more
+
+
+# --- Who may do what (delegates to the room's owner) -----------------------------------
+
+
+class RoomOwner:
+    """What owns a kind of room answers who may read and write there.
+
+    Space rooms are answered here; the events app registers its own for event rooms.
+    """
+
+    def can_view(self, user, room: Room) -> bool:
+        raise NotImplementedError
+
+    def can_send(self, user, room: Room) -> bool:
+        raise NotImplementedError
+
+    def can_moderate(self, user, room: Room) -> bool:
+        raise NotImplementedError
+
+    def scope(self, room: Room):
+        """(organisation, safe space) for moderation."""
+        return None, False
+
+
+class SpaceRoomOwner(RoomOwner):
+    def can_view(self, user, room):
+        return permissions.can_view_space(user, room.space)
+
+    def can_send(self, user, room):
+        return permissions.can_post_in_space(user, room.space)
+
+    def can_moderate(self, user, room):
+        return permissions.can_moderate_space(user, room.space)
+
+    def scope(self, room):
+        return room.space.organisation, room.space.safe_space
+
+
+_owners: dict[str, RoomOwner] = {RoomKind.SPACE: SpaceRoomOwner()}
+
+
+def register_room_owner(kind: str, owner: RoomOwner) -> None:
+    _owners[kind] = owner
+
+
+def owner_of(room: Room) -> RoomOwner:
+    return _owners[room.kind]
+
+
+def can_view_room(user, room: Room) -> bool:
+    return owner_of(room).can_view(user, room)
+
+
+def can_send(user, room: Room) -> bool:
+    return owner_of(room).can_send(user, room)
+
+
+def can_moderate_room(user, room: Room) -> bool:
+    return owner_of(room).can_moderate(user, room)
+
+
+def load_room(room_id: int) -> Room | None:
+    return (
+        Room.objects.select_related("space__organisation__parent__parent")
+        .filter(pk=room_id)
+        .first()
+    )
+
+
+# --- Writing ------------------------------------------------------------------------------
+
+
+def room_for_space(*, space: Space) -> Room:
+    room, _created = Room.objects.get_or_create(
+        space=space, defaults={"kind": RoomKind.SPACE, "title": space.name}
+    )
+    return room
+
+
+def room_create(
+    *,
+    kind: str,
+    title: str,
+    opens_at=None,
+    closes_at=None,
+    allow_anonymous: bool = False,
+) -> Room:
+    room = Room(
+        kind=kind,
+        title=title,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        allow_anonymous=allow_anonymous,
+    )
+    room.full_clean()
+    room.save()
+    return room
+
+
+@transaction.atomic
+def room_set_window(*, room: Room, opens_at, closes_at) -> Room:
+    was_open = room.is_open()
+    room.opens_at, room.closes_at = opens_at, closes_at
+    room.save(update_fields=["opens_at", "closes_at"])
+    if was_open and not room.is_open():
+        realtime.broadcast_on_commit(group_for(room.pk), {"type": "room.closed"})
+    return room
+
+
+@transaction.atomic
+def room_set_slow_mode(*, room: Room, seconds: int, by) -> Room:
+    if not can_moderate_room(by, room):
+        raise PermissionDenied(_("Only the room's moderators set slow mode."))
+    room.slow_mode_seconds = max(0, min(int(seconds), 3600))
+    room.save(update_fields=["slow_mode_seconds"])
+    realtime.broadcast_on_commit(
+        group_for(room.pk),
+        {"type": "room.slow_mode", "seconds": room.slow_mode_seconds},
+    )
+    return room
+
+
+def _next_alias(room: Room, author) -> int:
+    existing = (
+        ChatMessage.objects.filter(room=room, author=author, anonymous=True)
+        .values_list("alias", flat=True)
+        .first()
+    )
+    if existing:
+        return existing
+    highest = ChatMessage.objects.filter(room=room, anonymous=True).aggregate(
+        m=Max("alias")
+    )
+    return (highest["m"] or 0) + 1
+
+
+def message_send(
+    *,
+    room: Room,
+    author,
+    body: str,
+    client_id: str | uuid.UUID,
+    anonymous: bool = False,
+    reply_to_id: int | None = None,
+    ip: str | None = None,
+) -> tuple[ChatMessage, bool]:
+    """Store a message and broadcast it on commit. Returns (message, created).
+
+    A ``client_id`` this author already used in this room returns the stored message
+    and stores nothing: a client retrying after a lost acknowledgement is safe.
+    """
+    from moderation import permissions as moderation_permissions
+    from moderation import ratelimit
+    from moderation import services as moderation_services
+
+    if not getattr(author, "is_authenticated", False):
+        raise ChatError("not_allowed", _("Sign in to send messages."))
+    try:
+        client_uuid = uuid.UUID(str(client_id))
+    except ValueError:
+        raise ChatError(
+            "bad_request", _("A message needs a valid client_id.")
+        ) from None
+    existing = ChatMessage.objects.filter(
+        room=room, author=author, client_id=client_uuid
+    ).first()
+    if existing is not None:
+        return existing, False
+
+    body = (body or "").strip()
+    if not body:
+        raise ChatError("empty", _("Write a message first."))
+    if len(body) > MAX_LENGTH:
+        raise ChatError(
+            "too_long",
+            _("Messages are at most %(max)s characters; this one has %(n)s.")
+            % {"max": MAX_LENGTH, "n": len(body)},
+        )
+    if not can_send(author, room):
+        raise ChatError("not_allowed", _("You cannot send messages in this room."))
+    try:
+        moderation_permissions.check_can_chat(author)
+    except PermissionDenied as denied:
+        raise ChatError("not_allowed", str(denied)) from None
+    if not room.is_open():
+        raise ChatError("room_closed", _("This room is closed; it stays readable."))
+    if anonymous and not room.anonymous_allowed:
+        raise ChatError("not_allowed", _("Anonymous messages are not allowed here."))
+    try:
+        ratelimit.hit("chat", user=author, ip=ip)
+        if room.slow_mode_seconds:
+            ratelimit.hit(
+                f"chat_slow_{room.pk}", user=author, spec=f"1/{room.slow_mode_seconds}"
+            )
+    except ratelimit.RateLimited as limited:
+        raise ChatError("rate_limited", limited.message, limited.retry_after) from None
+    reply_to = None
+    if reply_to_id:
+        reply_to = ChatMessage.objects.filter(room=room, pk=reply_to_id).first()
+        if reply_to is None:
+            raise ChatError(
+                "bad_request", _("The message you reply to is not in this room.")
+            )
+
+    try:
+        with transaction.atomic():
+            message = ChatMessage.objects.create(
+                room=room,
+                author=author,
+                anonymous=anonymous,
+                alias=_next_alias(room, author) if anonymous else None,
+                client_id=client_uuid,
+                body=body,
+                body_html=render_plain(body),
+                reply_to=reply_to,
+            )
+            held = moderation_services.content_screen(
+                content=message, author=author, text=body
+            )
+            if held is None:
+                realtime.broadcast_on_commit(
+                    group_for(room.pk), message_payload(message)
+                )
+    except IntegrityError:
+        # The same client_id raced in from another connection: it is stored once.
+        return ChatMessage.objects.get(
+            room=room, author=author, client_id=client_uuid
+        ), False
+    message.refresh_from_db()
+    return message, True
+
+
+@transaction.atomic
+def message_set_hidden(*, message: ChatMessage, hidden: bool) -> ChatMessage:
+    message.hidden = hidden
+    message.save(update_fields=["hidden"])
+    if hidden:
+        event = {"type": "message.hidden", "id": message.pk}
+    else:
+        event = {**message_payload(message), "type": "message.restored"}
+    realtime.broadcast_on_commit(group_for(message.room_id), event)
+    return message
+
+
+@transaction.atomic
+def message_edit(*, message: ChatMessage, body: str) -> ChatMessage:
+    body = body.strip()
+    if not body or len(body) > MAX_LENGTH:
+        raise ChatError(
+            "too_long", _("Messages are 1 to %(max)s characters.") % {"max": MAX_LENGTH}
+        )
+    message.body = body
+    message.body_html = render_plain(body)
+    message.edited_at = timezone.now()
+    message.save(update_fields=["body", "body_html", "edited_at"])
+    realtime.broadcast_on_commit(
+        group_for(message.room_id),
+        {**message_payload(message), "type": "message.edited"},
+    )
+    return message
+
+
+# --- Presence: how many, never who ---------------------------------------------------------
+
+
+def _presence_key(room_id: int) -> str:
+    return f"chat:presence:{room_id}"
+
+
+def presence_change(room_id: int, delta: int) -> int:
+    key = _presence_key(room_id)
+    cache.add(key, 0, timeout=None)
+    try:
+        count = cache.incr(key, delta)
+    except ValueError:
+        cache.set(key, max(delta, 0), timeout=None)
+        count = max(delta, 0)
+    if count < 0:
+        cache.set(key, 0, timeout=None)
+        count = 0
+    return count
+
+
+def presence_count(room_id: int) -> int:
+    return max(int(cache.get(_presence_key(room_id)) or 0), 0)

@@ -1,0 +1,84 @@
+"""Forum posts and chat messages, registered with the generic moderation app."""
+
+from django.utils.translation import gettext as _
+
+from moderation.registry import ModerationAdapter, register
+
+from . import chat, permissions, services
+from .models import ChatMessage, Post
+
+
+class PostAdapter(ModerationAdapter):
+    def author(self, obj):
+        return obj.author
+
+    def scope(self, obj):
+        space = obj.thread.space
+        return space.organisation, space.safe_space
+
+    def excerpt(self, obj) -> str:
+        title = obj.thread.title if obj.number == 1 else ""
+        return f"{title}\n{obj.body}".strip()
+
+    def url(self, obj) -> str:
+        return obj.get_absolute_url()
+
+    def can_view(self, user, obj) -> bool:
+        return obj.deleted_at is None and permissions.can_view_thread(user, obj.thread)
+
+    def is_hidden(self, obj) -> bool:
+        return obj.hidden
+
+    def hide(self, obj) -> None:
+        services.post_set_hidden(post=obj, hidden=True)
+
+    def restore(self, obj) -> None:
+        services.post_set_hidden(post=obj, hidden=False)
+
+    def delete(self, obj) -> None:
+        services.post_moderation_delete(post=obj)
+
+    def edit(self, obj, *, body: str) -> None:
+        services.post_moderation_edit(post=obj, body=body)
+
+    def label(self, obj) -> str:
+        return _("post")
+
+
+class ChatMessageAdapter(ModerationAdapter):
+    def author(self, obj):
+        return obj.author
+
+    def scope(self, obj):
+        return chat.owner_of(obj.room).scope(obj.room)
+
+    def excerpt(self, obj) -> str:
+        return obj.body
+
+    def url(self, obj) -> str:
+        return f"{obj.room.get_absolute_url()}#m{obj.pk}"
+
+    def can_view(self, user, obj) -> bool:
+        return chat.can_view_room(user, obj.room)
+
+    def is_hidden(self, obj) -> bool:
+        return obj.hidden
+
+    def hide(self, obj) -> None:
+        chat.message_set_hidden(message=obj, hidden=True)
+
+    def restore(self, obj) -> None:
+        chat.message_set_hidden(message=obj, hidden=False)
+
+    def delete(self, obj) -> None:
+        chat.message_set_hidden(message=obj, hidden=True)
+
+    def edit(self, obj, *, body: str) -> None:
+        chat.message_edit(message=obj, body=body)
+
+    def label(self, obj) -> str:
+        return _("chat message")
+
+
+register(Post, PostAdapter())
+register(ChatMessage, ChatMessageAdapter())
