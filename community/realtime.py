@@ -90,7 +90,9 @@ class LocalFanout:
             state["members"].setdefault(group, set()).add(send)
             if group not in state["tasks"]:
                 layer = get_channel_layer()
-                channel = await layer.new_channel("fanout.")
+                # The default prefix on purpose: channels-redis reads every local
+                # channel of a process from one Redis list, keyed by that prefix.
+                channel = await layer.new_channel()
                 await layer.group_add(group, channel)
                 state["tasks"][group] = asyncio.create_task(
                     self._pump(state, group, channel)
