@@ -22,11 +22,11 @@ from community import permissions as community_permissions
 from community.realtime import EVENT_TYPE, fanout, group_name
 
 from . import chat
-
-logger = logging.getLogger(__name__)
 from .models import Thread
 from .permissions import can_view_thread
 from .permissions import forget as forget_forum_permissions
+
+logger = logging.getLogger(__name__)
 
 
 class ThreadConsumer(AsyncWebsocketConsumer):

@@ -1,6 +1,5 @@
 """The chat protocol over websockets, its HTTP fallback, permissions and anonymity."""
 
-import asyncio
 import json
 import uuid
 
@@ -322,7 +321,6 @@ async def test_presence_counts_people_not_names(safe_room, practitioner, world):
     a, _, _ = await connect(safe_room, practitioner)
     b, _, _ = await connect(safe_room, peer)
     presence, _ = await frames_until(a, "presence")
-    frames = [presence]
     while presence["count"] < 2:
         presence, _ = await frames_until(a, "presence")
     assert set(presence) == {"type", "count"}
