@@ -9,7 +9,16 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PO = ROOT / "locale" / "fr" / "LC_MESSAGES" / "django.po"
-SKIP = {".venv", ".git", "staticfiles", "media", "node_modules", ".stamps", "tests", "bench"}
+SKIP = {
+    ".venv",
+    ".git",
+    "staticfiles",
+    "media",
+    "node_modules",
+    ".stamps",
+    "tests",
+    "bench",
+}
 
 
 def entries(text: str) -> list[dict]:
@@ -24,7 +33,9 @@ def entries(text: str) -> list[dict]:
             elif line.startswith("#"):
                 continue
             else:
-                match = re.match(r'^(msgid_plural|msgid|msgstr(?:\[\d\])?) (".*")$', line)
+                match = re.match(
+                    r'^(msgid_plural|msgid|msgstr(?:\[\d\])?) (".*")$', line
+                )
                 if match:
                     key = match.group(1)
                     value = eval(match.group(2))  # noqa: S307 - a quoted PO string
@@ -59,7 +70,15 @@ def test_catalogue_holds_every_translatable_string(tmp_path):
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "cop_site.settings.dev"}
     env.pop("DATABASE_URL", None)
     result = subprocess.run(
-        [sys.executable, "manage.py", "makemessages", "-l", "fr", "--no-location", "-v0"],
+        [
+            sys.executable,
+            "manage.py",
+            "makemessages",
+            "-l",
+            "fr",
+            "--no-location",
+            "-v0",
+        ],
         cwd=copy,
         env=env,
         capture_output=True,
@@ -68,6 +87,10 @@ def test_catalogue_holds_every_translatable_string(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     fresh = {e["msgid"] for e in entries((copy / PO.relative_to(ROOT)).read_text())}
-    committed = {e["msgid"] for e in entries(PO.read_text()) if "obsolete" not in e["flags"]}
+    committed = {
+        e["msgid"] for e in entries(PO.read_text()) if "obsolete" not in e["flags"]
+    }
     new = sorted(fresh - committed)
-    assert new == [], f"run `make messages-fr`: strings missing from the catalogue: {new[:10]}"
+    assert new == [], (
+        f"run `make messages-fr`: strings missing from the catalogue: {new[:10]}"
+    )

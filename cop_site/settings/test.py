@@ -18,5 +18,10 @@ ACCOUNT_RATE_LIMITS = False
 ALLOWED_HOSTS = ["*"]
 # Generous limits: tests that exercise rate limiting set their own.
 MODERATION = {
-    "RATE_LIMITS": {"thread": "1000/60", "post": "1000/60", "chat": "1000/10", "flag": "1000/60"}
+    "RATE_LIMITS": {
+        "thread": "1000/60",
+        "post": "1000/60",
+        "chat": "1000/10",
+        "flag": "1000/60",
+    }
 }
