@@ -877,4 +877,131 @@ def seed(context: dict) -> None:
     Notification.objects.filter(pk__gt=first_new, emailed_at__isnull=True).update(
         emailed_at=timezone.now()
     )
+    _seed_chat(spaces, users)
     context["forum_spaces"] = spaces
+
+
+# space slug -> (who, anonymous, text); ids derive from the slug, so reruns add nothing.
+CHATS = {
+    "newborn-care": [
+        (
+            "practitioner",
+            False,
+            "Morning all. Our KMC room finally has two reclining chairs!",
+        ),
+        ("nurse.lakeside", False, "Congratulations! How did you get them funded?"),
+        (
+            "practitioner",
+            False,
+            "The facility committee, after we showed them the hypothermia audit.",
+        ),
+        (
+            "midwife.coastal",
+            False,
+            "We are doing the same audit next month, can you share the form? https://example.org/kmc-audit",
+        ),
+    ],
+    "maternal-health": [
+        (
+            "midwife.coastal",
+            False,
+            "Anyone tried the PPH bundle trolley from the last webinar?",
+        ),
+        (
+            "qi.member",
+            False,
+            "Yes, we restock it every shift change. Oxytocin in the fridge, not the trolley.",
+        ),
+    ],
+    "infection-prevention": [
+        (
+            "qi.member",
+            False,
+            "Hand-rub at every bed reached 80% compliance this month.",
+        ),
+        ("nurse.lakeside", False, "What made the difference?"),
+        (
+            "qi.member",
+            False,
+            "Bottles clipped to the bed frame, and a weekly tally on the ward door.",
+        ),
+    ],
+    "northern-hills-network": [
+        (
+            "district.lead",
+            False,
+            "Collaborative next month: bring your partograph audit numbers.",
+        ),
+        (
+            "facility.lead",
+            False,
+            "Hillside will present the uterotonic change; the shift is visible now.",
+        ),
+        ("coach", False, "I can visit Kato on Thursday to help with their run chart."),
+    ],
+    "hillside-qi-team": [
+        (
+            "qi.member",
+            False,
+            "Data for October are in. Please check the breastfeeding numbers.",
+        ),
+        ("facility.lead", False, "Thanks. Let's discuss at Friday's team meeting."),
+    ],
+    "speak-freely": [
+        (
+            "safe.poster",
+            True,
+            "We had a near miss last night: the oxytocin was not in the fridge.",
+        ),
+        (
+            "practitioner",
+            False,
+            "Thank you for saying it. That happened to us too before we labelled the shelf.",
+        ),
+        (
+            "safe.poster",
+            True,
+            "The night shift is so short-staffed that nobody checks the fridge.",
+        ),
+        (
+            "nurse.lakeside",
+            True,
+            "Same here. We now check it at handover, it takes one minute.",
+        ),
+        (
+            "safe.poster",
+            True,
+            "I will suggest the handover check. Nobody here needs to know it was me.",
+        ),
+    ],
+    "coaches-circle": [
+        (
+            "coach",
+            False,
+            "How do you keep facilities coming every 2-3 months without it feeling like an inspection?",
+        ),
+        (
+            "lead.lakeside",
+            False,
+            "We let facilities choose the topic and never show league tables.",
+        ),
+    ],
+}
+
+
+def _seed_chat(spaces: dict, users: dict) -> None:
+    import uuid
+
+    from . import chat
+
+    for slug, lines in CHATS.items():
+        room = chat.room_for_space(space=spaces[slug])
+        for index, (who, anonymous, text) in enumerate(lines):
+            chat.message_send(
+                room=room,
+                author=users[who],
+                body=text,
+                client_id=uuid.uuid5(uuid.NAMESPACE_URL, f"demo-chat/{slug}/{index}"),
+                anonymous=anonymous,
+                rate_limited=False,
+            )

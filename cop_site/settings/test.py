@@ -1,7 +1,7 @@
 """Tests: the embedded default, or real services when DATABASE_URL/REDIS_URL are set."""
 
 from .dev import *  # noqa: F403
-from .dev import COMMUNITY, STORAGES
+from .dev import BASE_DIR, COMMUNITY, DATABASES, STORAGES
 
 DEBUG = False
 SECRET_KEY = "test-only-not-secret-" + "y" * 32
@@ -13,6 +13,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True  # a real server started by a test serves app static
 COMMUNITY = {**COMMUNITY, "REQUIRE_MFA_FOR_PRIVILEGED": False}
 ACCOUNT_RATE_LIMITS = False
 ALLOWED_HOSTS = ["*"]
@@ -25,3 +26,8 @@ MODERATION = {
         "flag": "1000/60",
     }
 }
+
+# On SQLite the test database is a file, so that a real ASGI server started by a test
+# (websockets end to end) can open it too.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}
