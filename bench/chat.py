@@ -1,0 +1,270 @@
+"""Chat benchmark: one room, many readers across two daphne workers through Redis.
+
+    python -m bench.chat [--clients 500] [--rate 20] [--duration 20] [--idle 2000]
+
+Needs Redis at ``REDIS_URL`` (default redis://127.0.0.1:6379/0). Uses its own SQLite
+database (``BENCH_CHAT_DATABASE_URL``, default a file in /tmp). Starts two workers,
+connects ``--clients`` readers split across them, sends ``--rate`` messages a second for
+``--duration`` seconds from one writer, and measures fan-out latency (send to receive,
+per delivered frame), deliveries per second, and the memory one worker needs per idle
+connection (``--idle`` sockets held open on one worker). Writes a markdown table to
+``bench/results/``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import websockets
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+DB = os.environ.get("BENCH_CHAT_DATABASE_URL", "sqlite:////tmp/cop-bench-chat.sqlite3")
+REDIS = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+SOCKETS_PER_USER = 8
+
+
+def env() -> dict:
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "cop_site.settings.test",
+        "DATABASE_URL": DB,
+        "REDIS_URL": REDIS,
+        "LOG_LEVEL": "ERROR",
+    }
+
+
+def prepare(users_needed: int) -> tuple[int, list[str]]:
+    """Migrate, create one room and enough members; return the room id and cookies."""
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
+        cwd=ROOT,
+        env=env(),
+        check=True,
+    )
+    script = f"""
+import json
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.test import Client
+from forums import chat
+from forums.models import Space
+User = get_user_model()
+space, _ = Space.objects.get_or_create(slug="bench-chat", defaults={{"name": "Bench chat", "visibility": "members"}})
+room = chat.room_for_space(space=space)
+cookies = []
+for i in range({users_needed}):
+    user, _ = User.objects.get_or_create(username=f"bench-{{i}}", defaults={{"email": f"bench{{i}}@example.org"}})
+    client = Client()
+    client.force_login(user)
+    cookies.append(client.cookies[settings.SESSION_COOKIE_NAME].value)
+print(json.dumps({{"room": room.pk, "cookies": cookies}}))
+"""
+    out = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", script],
+        cwd=ROOT,
+        env=env(),
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    data = json.loads(out.stdout.strip().splitlines()[-1])
+    return data["room"], data["cookies"]
+
+
+def start_worker(port: int) -> subprocess.Popen:
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "daphne",
+            "-b",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "cop_site.asgi:application",
+        ],
+        cwd=ROOT,
+        env=env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    import urllib.request
+
+    for _ in range(100):
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
+                return process
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("worker did not start")
+
+
+def rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+async def connect(port: int, room: int, cookie: str):
+    return await websockets.connect(
+        f"ws://127.0.0.1:{port}/ws/chat/{room}/?after=999999999",
+        additional_headers={
+            "Cookie": f"sessionid={cookie}",
+            "Origin": f"http://127.0.0.1:{port}",
+        },
+        max_queue=None,
+        ping_interval=None,
+    )
+
+
+async def reader(ws, sent_at: dict, latencies: list, stop: asyncio.Event) -> None:
+    try:
+        async for raw in ws:
+            now = time.perf_counter()
+            if '"type":"message"' not in raw:
+                continue
+            frame = json.loads(raw)
+            started = sent_at.get(frame["client_id"])
+            if started is not None:
+                latencies.append(now - started)
+            if stop.is_set():
+                break
+    except websockets.ConnectionClosed:
+        pass
+
+
+async def fan_out(ports, room, cookies, clients, rate, duration) -> dict:
+    sockets = []
+    for i in range(clients):
+        port = ports[i % len(ports)]
+        sockets.append(await connect(port, room, cookies[i // SOCKETS_PER_USER]))
+    writer = await connect(ports[0], room, cookies[-1])
+    sent_at: dict[str, float] = {}
+    latencies: list[float] = []
+    stop = asyncio.Event()
+    tasks = [
+        asyncio.create_task(reader(ws, sent_at, latencies, stop)) for ws in sockets
+    ]
+    drain = asyncio.create_task(reader(writer, {}, [], stop))
+    await asyncio.sleep(1)
+    total = int(rate * duration)
+    begin = time.perf_counter()
+    for n in range(total):
+        client_id = str(uuid.uuid4())
+        sent_at[client_id] = time.perf_counter()
+        await writer.send(
+            json.dumps(
+                {"type": "message.send", "client_id": client_id, "body": f"bench {n}"}
+            )
+        )
+        delay = begin + (n + 1) / rate - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+    await asyncio.sleep(3)  # let the tail arrive
+    elapsed = time.perf_counter() - begin
+    stop.set()
+    for ws in [*sockets, writer]:
+        await ws.close()
+    for task in [*tasks, drain]:
+        task.cancel()
+    latencies.sort()
+    expected = total * clients
+    return {
+        "messages": total,
+        "deliveries": len(latencies),
+        "expected": expected,
+        "per_second": len(latencies) / elapsed,
+        "p50_ms": 1000 * statistics.median(latencies) if latencies else float("nan"),
+        "p99_ms": 1000 * latencies[int(0.99 * (len(latencies) - 1))]
+        if latencies
+        else float("nan"),
+    }
+
+
+async def idle_memory(
+    worker: subprocess.Popen, port: int, room: int, cookies, count: int
+) -> dict:
+    await asyncio.sleep(1)
+    before = rss_kib(worker.pid)
+    sockets = []
+    for i in range(count):
+        sockets.append(await connect(port, room, cookies[i // SOCKETS_PER_USER]))
+    await asyncio.sleep(3)
+    after = rss_kib(worker.pid)
+    for ws in sockets:
+        await ws.close()
+    return {
+        "idle": count,
+        "before_mib": before / 1024,
+        "after_mib": after / 1024,
+        "per_conn_kib": (after - before) / max(count, 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--clients", type=int, default=500)
+    parser.add_argument("--rate", type=float, default=20)
+    parser.add_argument("--duration", type=float, default=20)
+    parser.add_argument("--idle", type=int, default=2000)
+    args = parser.parse_args()
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 65536)), hard))
+    users = max(args.clients, args.idle) // SOCKETS_PER_USER + 2
+    room, cookies = prepare(users)
+    ports = [8301, 8302]
+    workers = [start_worker(p) for p in ports]
+    try:
+        fan = asyncio.run(
+            fan_out(ports, room, cookies, args.clients, args.rate, args.duration)
+        )
+        # A fresh worker for the idle measurement, so the numbers are its own.
+        idle_port = 8303
+        idle_worker = start_worker(idle_port)
+        workers.append(idle_worker)
+        mem = asyncio.run(idle_memory(idle_worker, idle_port, room, cookies, args.idle))
+    finally:
+        for worker in workers:
+            worker.terminate()
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M")
+    budget_ok = fan["p99_ms"] < 250 and mem["after_mib"] < 300
+    table = f"""# Chat benchmark ({stamp} UTC)
+
+{args.clients} readers in one room across 2 daphne workers through Redis; one writer at
+{args.rate:g} messages/s for {args.duration:g} s; {os.cpu_count()} cores (the load
+generator shares them). Budget: p99 fan-out < 250 ms; one worker holds 2,000 idle
+connections in under 300 MB.
+
+| measure | value |
+| --- | ---: |
+| messages sent | {fan["messages"]} |
+| frames delivered / expected | {fan["deliveries"]} / {fan["expected"]} |
+| deliveries per second | {fan["per_second"]:.0f} |
+| fan-out latency p50 | {fan["p50_ms"]:.1f} ms |
+| fan-out latency p99 | {fan["p99_ms"]:.1f} ms |
+| idle connections on one worker | {mem["idle"]} |
+| worker memory before / after | {mem["before_mib"]:.0f} / {mem["after_mib"]:.0f} MiB |
+| memory per idle connection | {mem["per_conn_kib"]:.1f} KiB |
+| within budget | {"yes" if budget_ok else "no"} |
+"""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"chat-{stamp}.md").write_text(table)
+    (RESULTS / "chat-latest.md").write_text(table)
+    print(table)
+
+
+if __name__ == "__main__":
+    main()
