@@ -170,6 +170,36 @@ def _broadcast_post(event_type: str, post: Post) -> None:
     )
 
 
+def _check_may_post(author, action: str, ip: str | None) -> None:
+    """Suspensions and rate limits come from the moderation app's policy; they reach
+    the form as ValidationError, so the form comes back with the text typed."""
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    from moderation import permissions as moderation_permissions
+    from moderation import ratelimit
+
+    try:
+        moderation_permissions.check_can_post(author)
+    except PermissionDenied as denied:
+        raise ValidationError(str(denied)) from None
+    try:
+        ratelimit.hit(action, user=author, ip=ip)
+    except ratelimit.RateLimited as limited:
+        raise ValidationError(limited.message) from None
+
+
+def _screen(post: Post) -> bool:
+    """Hold the post for review when the content policy says so; True if held."""
+    from moderation import services as moderation_services
+
+    return (
+        moderation_services.content_screen(
+            content=post, author=post.author, text=post.body
+        )
+        is not None
+    )
+
+
 @transaction.atomic
 def thread_create(
     *,
@@ -181,8 +211,10 @@ def thread_create(
     outcome: str = "",
     anonymous: bool = False,
     tags: Iterable[str] = (),
+    ip: str | None = None,
 ) -> Thread:
     permissions.check_post_in_space(author, space)
+    _check_may_post(author, "thread", ip)
     if anonymous:
         permissions.check_post_anonymously(author, space)
     body = _clean_body(body)
@@ -210,6 +242,7 @@ def thread_create(
     )
     thread.last_post = post
     thread.save(update_fields=["last_post"])
+    _screen(post)
     tag_names = [t.strip() for t in tags if t and t.strip()]
     if tag_names:
         thread.tags.set(tag_names)
@@ -227,7 +260,9 @@ def thread_create(
 
 
 @transaction.atomic
-def post_create(*, thread: Thread, author, body: str, anonymous: bool = False) -> Post:
+def post_create(
+    *, thread: Thread, author, body: str, anonymous: bool = False, ip: str | None = None
+) -> Post:
     """A reply. Numbers are sequential per thread, so permalinks never move."""
     thread = (
         Thread.objects.select_for_update().select_related("space").get(pk=thread.pk)
@@ -235,6 +270,7 @@ def post_create(*, thread: Thread, author, body: str, anonymous: bool = False) -
     permissions.check_reply(author, thread)
     if anonymous:
         permissions.check_post_anonymously(author, thread.space)
+    _check_may_post(author, "post", ip)
     body = _clean_body(body)
     now = timezone.now()
     post = Post.objects.create(
@@ -260,6 +296,8 @@ def post_create(*, thread: Thread, author, body: str, anonymous: bool = False) -
         user=author, thread=thread, defaults={"last_read_number": post.number}
     )
     post.thread = thread
+    if _screen(post):
+        return post  # held: nobody is notified and nothing is broadcast until kept
     _notify_reply(post=post)
     _broadcast_post("post.created", post)
     return post

@@ -164,6 +164,7 @@ def thread_create(request, slug: str):
         data = form.cleaned_data
         try:
             thread = services.thread_create(
+                ip=request.META.get("REMOTE_ADDR"),
                 space=space,
                 author=request.user,
                 title=data["title"],
@@ -372,6 +373,7 @@ def reply(request, pk: int):
         try:
             post = services.post_create(
                 thread=thread,
+                ip=request.META.get("REMOTE_ADDR"),
                 author=user,
                 body=form.cleaned_data["body"],
                 anonymous=form.cleaned_data.get("anonymous", False),

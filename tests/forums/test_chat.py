@@ -22,6 +22,21 @@ APP = URLRouter(websocket_urlpatterns)
 
 
 @pytest.fixture(autouse=True)
+def _in_memory_layer(settings):
+    """Protocol tests use the in-memory layer: pytest-asyncio gives each test its own
+    loop, and channels-redis keeps loop-bound locks between them. The Redis layer is
+    exercised across real processes in test_chat_scale.py."""
+    from channels.layers import channel_layers
+
+    settings.CHANNEL_LAYERS = {
+        "default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}
+    }
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()
+
+
+@pytest.fixture(autouse=True)
 def _clean_cache():
     cache.clear()
     yield
