@@ -76,6 +76,8 @@ def test_demo_library_is_rich_and_real(
     sent = NewsletterIssuePage.objects.filter(send_started_at__isnull=False)
     assert sent.count() == 2
     assert all(i.deliveries.filter(sent_at__isnull=False).exists() for i in sent)
-    assert len(mailoutbox) == 2 * sent.first().deliveries.count()
+    # Other apps' demo mail (e.g. a moderation notice for a held post) is not ours.
+    newsletters = [m for m in mailoutbox if m.subject != "A note from the moderators"]
+    assert len(newsletters) == 2 * sent.first().deliveries.count()
     tags = set(LibraryItem.objects.values_list("tagged_items__tag__slug", flat=True))
     assert len(tags) >= 15
