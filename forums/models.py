@@ -259,7 +259,9 @@ class Thread(index.Indexed, models.Model):
 
     @property
     def starter_name(self) -> str:
-        return _byline(self.author, self.anonymous)
+        if self.anonymous:
+            return alias_label(1)  # the opening post's author is always the first
+        return _byline(self.author, False)
 
     def page_of(self, number: int) -> int:
         return page_for_number(number)
@@ -306,6 +308,8 @@ class Post(index.Indexed, models.Model):
         related_name="forum_posts",
     )
     anonymous = models.BooleanField(default=False)
+    # "Colleague A" is 1: stable for one author within one thread, never across threads.
+    alias = models.PositiveSmallIntegerField(null=True, blank=True)
     body = models.TextField(_("message"))
     body_html = models.TextField(editable=False)
     created = models.DateTimeField(auto_now_add=True)
@@ -358,7 +362,9 @@ class Post(index.Indexed, models.Model):
 
     @property
     def byline(self) -> str:
-        return _byline(self.author, self.anonymous)
+        if self.anonymous:
+            return alias_label(self.alias)
+        return _byline(self.author, False)
 
     @property
     def handle(self) -> str:

@@ -13,7 +13,7 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Max
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -188,6 +188,22 @@ def _check_may_post(author, action: str, ip: str | None) -> None:
         raise ValidationError(limited.message) from None
 
 
+def _thread_alias(thread: Thread, author) -> int:
+    """The same anonymous author keeps one alias within a thread (the thread row is
+    locked by the caller, so two new authors never get the same letter)."""
+    mine = (
+        Post.objects.filter(thread=thread, author=author, anonymous=True)
+        .values_list("alias", flat=True)
+        .first()
+    )
+    if mine:
+        return mine
+    highest = Post.objects.filter(thread=thread, anonymous=True).aggregate(
+        m=Max("alias")
+    )
+    return (highest["m"] or 0) + 1
+
+
 def _screen(post: Post) -> bool:
     """Hold the post for review when the content policy says so; True if held."""
     from moderation import services as moderation_services
@@ -237,6 +253,7 @@ def thread_create(
         number=1,
         author=author,
         anonymous=anonymous,
+        alias=1 if anonymous else None,
         body=body,
         body_html=render(body),
     )
@@ -279,6 +296,7 @@ def post_create(
         number=thread.post_count + 1,
         author=author,
         anonymous=anonymous,
+        alias=_thread_alias(thread, author) if anonymous else None,
         body=body,
         body_html=render(body),
     )

@@ -53,7 +53,7 @@ async def test_reader_receives_new_post_live(safe_thread, peer, practitioner):
     assert "Kofi Asante" not in raw
     assert practitioner.username not in raw
     assert str(practitioner.pk) not in frame.get("author", "")
-    assert "Anonymous member" in frame["html"]
+    assert "Colleague " in frame["html"]
     await communicator.disconnect()
 
 

@@ -208,3 +208,30 @@ def test_space_mark_read_marks_every_thread(thread, peer, practitioner, spaces):
     services.post_create(thread=thread, author=practitioner, body="more")
     services.space_mark_read(user=peer, space=spaces.district)
     assert ThreadRead.objects.get(user=peer, thread=thread).last_read_number == 2
+
+
+def test_anonymous_aliases_are_stable_in_a_thread_and_fresh_in_another(
+    practitioner, peer, spaces
+):
+    first = services.thread_create(
+        space=spaces.safe,
+        author=practitioner,
+        title="Hard night",
+        body="We lost one",
+        anonymous=True,
+    )
+    a2 = services.post_create(thread=first, author=peer, body="Me too", anonymous=True)
+    a3 = services.post_create(
+        thread=first, author=practitioner, body="Thanks", anonymous=True
+    )
+    opening = first.posts.get(number=1)
+    assert (opening.byline, a2.byline, a3.byline) == (
+        "Colleague A",
+        "Colleague B",
+        "Colleague A",
+    )
+    assert first.starter_name == "Colleague A"
+    second = services.thread_create(
+        space=spaces.safe, author=peer, title="Another", body="Hello", anonymous=True
+    )
+    assert second.posts.get(number=1).byline == "Colleague A"
