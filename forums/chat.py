@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from community import realtime
+from community.counters import bump
 from community.text import render_plain
 
 from . import permissions
@@ -383,17 +384,7 @@ def _presence_key(room_id: int) -> str:
 
 
 def presence_change(room_id: int, delta: int) -> int:
-    key = _presence_key(room_id)
-    cache.add(key, 0, timeout=None)
-    try:
-        count = cache.incr(key, delta)
-    except ValueError:
-        cache.set(key, max(delta, 0), timeout=None)
-        count = max(delta, 0)
-    if count < 0:
-        cache.set(key, 0, timeout=None)
-        count = 0
-    return count
+    return bump(_presence_key(room_id), delta, timeout=None)
 
 
 def presence_count(room_id: int) -> int:

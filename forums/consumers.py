@@ -15,10 +15,10 @@ from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
-from django.core.cache import cache
 from django.utils.translation import gettext as _
 
 from community import permissions as community_permissions
+from community.counters import bump
 from community.realtime import EVENT_TYPE, fanout, group_name
 
 from . import chat
@@ -301,16 +301,11 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if user is None or not user.is_authenticated:
             return True
         key = f"chat:conns:{user.pk}"
-        cache.add(key, 0, timeout=3600)
-        try:
-            count = cache.incr(key, delta)
-        except ValueError:
-            cache.set(key, max(delta, 0), timeout=3600)
-            count = max(delta, 0)
+        count = bump(key, delta, timeout=3600)
         if delta > 0:
             self.counted = True
             if count > self.MAX_CONNECTIONS_PER_USER:
-                cache.decr(key)
+                bump(key, -1, timeout=3600)
                 self.counted = False
                 return False
         return True

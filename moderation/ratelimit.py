@@ -3,8 +3,9 @@
 import time
 from dataclasses import dataclass
 
-from django.core.cache import cache
 from django.utils.translation import gettext as _
+
+from community.counters import bump
 
 from .conf import setting
 
@@ -31,13 +32,7 @@ def parse(spec: str) -> tuple[int, int]:
 
 
 def _count(key: str, seconds: int, now: float) -> int:
-    window_key = f"rl:{key}:{int(now // seconds)}"
-    cache.add(window_key, 0, timeout=seconds + 1)
-    try:
-        return cache.incr(window_key)
-    except ValueError:  # expired between add and incr
-        cache.set(window_key, 1, timeout=seconds + 1)
-        return 1
+    return bump(f"rl:{key}:{int(now // seconds)}", timeout=seconds + 1)
 
 
 def hit(
