@@ -69,7 +69,10 @@ ROLE_CAPABILITIES: dict[str, frozenset[Cap]] = {
             Cap.EDIT_INDICATORS,
         }
     ),
-    Role.NATIONAL_EDITOR: frozenset(_MEMBER | {Cap.PUBLISH_LIBRARY}),
+    # DESIGN: national editors also run webinars and answer learning needs.
+    Role.NATIONAL_EDITOR: frozenset(
+        _MEMBER | {Cap.PUBLISH_LIBRARY, Cap.SCHEDULE_EVENTS, Cap.TRIAGE_NEEDS}
+    ),
     Role.MODERATOR: frozenset(_MEMBER | {Cap.MODERATE, Cap.VIEW_AUDIT_LOG}),
 }
 

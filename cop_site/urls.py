@@ -22,6 +22,8 @@ urlpatterns = [
     path("forums/", include("forums.urls")),
     path("improvement/", include("improvement.urls")),
     path("library/", include("library.urls")),
+    path("events/", include("events.urls")),
+    path("connect/", include("connect.urls")),
     path("sitemap.xml", sitemap, name="sitemap"),
 ]
 

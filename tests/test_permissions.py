@@ -26,27 +26,27 @@ def matrix(allowed):
 
 @pytest.mark.parametrize(
     "role,expected",
-    matrix({"facility_lead", "coach", "district_lead", "national_team"}),
+    matrix({"facility_lead", "coach", "district_lead", "national_team", "editor"}),
 )
 def test_schedule_events_for_own_facility(role, expected, as_role, world):
     assert permissions.can_schedule_events(as_role(role), world.facility) is expected
 
 
 @pytest.mark.parametrize(
-    "role,expected", matrix({"coach", "district_lead", "national_team"})
+    "role,expected", matrix({"coach", "district_lead", "national_team", "editor"})
 )
 def test_schedule_events_for_own_district(role, expected, as_role, world):
     assert permissions.can_schedule_events(as_role(role), world.district) is expected
 
 
-@pytest.mark.parametrize("role,expected", matrix({"national_team"}))
+@pytest.mark.parametrize("role,expected", matrix({"national_team", "editor"}))
 def test_schedule_events_for_another_district(role, expected, as_role, world):
     assert (
         permissions.can_schedule_events(as_role(role), world.other_district) is expected
     )
 
 
-@pytest.mark.parametrize("role,expected", matrix({"national_team"}))
+@pytest.mark.parametrize("role,expected", matrix({"national_team", "editor"}))
 def test_schedule_national_events(role, expected, as_role, world):
     assert permissions.can_schedule_events(as_role(role), world.country) is expected
 
@@ -126,7 +126,7 @@ def test_view_audit_log(role, expected, as_role, world):
     assert permissions.can_view_audit_log(as_role(role)) is expected
 
 
-@pytest.mark.parametrize("role,expected", matrix({"national_team"}))
+@pytest.mark.parametrize("role,expected", matrix({"national_team", "editor"}))
 def test_triage_learning_needs(role, expected, as_role, world):
     assert permissions.can_triage_needs(as_role(role)) is expected
 

@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "forums",
     "improvement",
     "library",
+    "events",
+    "connect",
     # Wagtail
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",

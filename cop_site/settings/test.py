@@ -1,5 +1,7 @@
 """Tests: the embedded default, or real services when DATABASE_URL/REDIS_URL are set."""
 
+import os
+
 from .dev import *  # noqa: F403
 from .dev import BASE_DIR, COMMUNITY, DATABASES, STORAGES
 
@@ -30,4 +32,6 @@ MODERATION = {
 # On SQLite the test database is a file, so that a real ASGI server started by a test
 # (websockets end to end) can open it too.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(BASE_DIR / os.environ.get("COP_TEST_SQLITE", ".test-db.sqlite3"))
+    }
