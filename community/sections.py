@@ -14,6 +14,9 @@ from wagtail import hooks
 
 HOME_SECTIONS_HOOK = "community_home_sections"
 SEARCH_GROUPS_HOOK = "community_search_groups"
+# fn(request, facility) -> HomeSection | None: a block on a facility's public profile
+# (its QI projects, case studies, exchange visits hosted...).
+FACILITY_SECTIONS_HOOK = "community_facility_sections"
 
 
 @dataclass
@@ -41,3 +44,8 @@ def home_sections(request) -> list[HomeSection]:
 def search_groups(request, query: str) -> list[SearchGroup]:
     groups = [fn(request, query) for fn in hooks.get_hooks(SEARCH_GROUPS_HOOK)]
     return sorted((g for g in groups if g is not None), key=lambda g: g.order)
+
+
+def facility_sections(request, facility) -> list[HomeSection]:
+    sections = [fn(request, facility) for fn in hooks.get_hooks(FACILITY_SECTIONS_HOOK)]
+    return sorted((s for s in sections if s is not None), key=lambda s: s.order)

@@ -1,5 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import include, path
 
 app_name = "events"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    # Exchange visits and the cadence tracker (events.visit_urls).
+    path("", include("events.visit_urls")),
+]

@@ -1,0 +1,1 @@
+"""Exchange visits and their learning reports."""
