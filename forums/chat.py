@@ -24,7 +24,7 @@ from community.counters import bump
 from community.text import render_plain
 
 from . import permissions
-from .models import ChatMessage, Room, RoomKind, Space, alias_label
+from .models import ChatMessage, Room, RoomKind, Space, alias_label, coarse_time
 
 MAX_LENGTH = 2000
 PAGE = 50
@@ -58,7 +58,7 @@ def message_payload(message: ChatMessage) -> dict[str, Any]:
     and its time is given to the minute only (no matching against named posts)."""
     created = message.created
     if message.anonymous:
-        created = created.replace(second=0, microsecond=0)
+        created = coarse_time(created)  # stored so; kept here for older rows
     author = None
     if not message.anonymous:
         author = {"name": message.byline}
@@ -330,6 +330,11 @@ def message_send(
                 body_html=render_plain(body),
                 reply_to=reply_to,
             )
+            if anonymous:
+                ChatMessage.objects.filter(pk=message.pk).update(
+                    created=coarse_time(message.created)
+                )
+                message.created = coarse_time(message.created)
             held = moderation_services.content_screen(
                 content=message, author=author, text=body
             )
@@ -368,6 +373,8 @@ def message_edit(*, message: ChatMessage, body: str) -> ChatMessage:
     message.body = body
     message.body_html = render_plain(body)
     message.edited_at = timezone.now()
+    if message.anonymous:
+        message.edited_at = coarse_time(message.edited_at)
     message.save(update_fields=["body", "body_html", "edited_at"])
     realtime.broadcast_on_commit(
         group_for(message.room_id),

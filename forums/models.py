@@ -22,6 +22,12 @@ from community.models import Organisation
 from .conf import setting
 
 
+def coarse_time(moment):
+    """Anonymous content keeps its time to the minute only, in storage as on screen, so
+    no timestamp can be matched against a named post or a login record."""
+    return moment.replace(second=0, microsecond=0)
+
+
 class Visibility(models.TextChoices):
     PUBLIC = "public", _("Public: anyone can read")
     MEMBERS = "members", _("Members: signed-in members can read")

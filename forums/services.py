@@ -41,6 +41,7 @@ from .models import (
     ThreadKind,
     ThreadRead,
     Visibility,
+    coarse_time,
 )
 
 MENTION_RE = re.compile(r"(?<![\w@/])@([A-Za-z0-9_][A-Za-z0-9_.+-]{1,149})")
@@ -235,6 +236,8 @@ def thread_create(
         permissions.check_post_anonymously(author, space)
     body = _clean_body(body)
     now = timezone.now()
+    if anonymous:
+        now = coarse_time(now)
     thread = Thread(
         space=space,
         title=(title or "").strip(),
@@ -257,6 +260,10 @@ def thread_create(
         body=body,
         body_html=render(body),
     )
+    if anonymous:
+        Thread.objects.filter(pk=thread.pk).update(created=now)
+        Post.objects.filter(pk=post.pk).update(created=now)
+        thread.created = post.created = now
     thread.last_post = post
     thread.save(update_fields=["last_post"])
     _screen(post)
@@ -290,6 +297,8 @@ def post_create(
     _check_may_post(author, "post", ip)
     body = _clean_body(body)
     now = timezone.now()
+    if anonymous:
+        now = coarse_time(now)
     post = Post.objects.create(
         thread=thread,
         space_id=thread.space_id,
@@ -300,6 +309,9 @@ def post_create(
         body=body,
         body_html=render(body),
     )
+    if anonymous:
+        Post.objects.filter(pk=post.pk).update(created=now)
+        post.created = now
     Thread.objects.filter(pk=thread.pk).update(
         post_count=F("post_count") + 1, last_post=post, last_activity_at=now
     )
@@ -331,12 +343,16 @@ def post_edit(*, post: Post, by, body: str) -> Post:
     body = _clean_body(body)
     if body == post.body:
         return post
-    PostRevision.objects.create(
+    revision = PostRevision.objects.create(
         post=post, body=post.body, edited_by_moderator=post.author_id != by.pk
     )
+    now = timezone.now()
+    if post.anonymous:
+        now = coarse_time(now)
+        PostRevision.objects.filter(pk=revision.pk).update(created=now)
     post.body = body
     post.body_html = render(body)
-    post.edited_at = timezone.now()
+    post.edited_at = now
     post.save(update_fields=["body", "body_html", "edited_at"])
     _broadcast_post("post.edited", post)
     return post
