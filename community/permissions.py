@@ -285,6 +285,11 @@ def can_publish_library_directly(
     )
 
 
+def roles_with(cap: Cap) -> frozenset[str]:
+    """The roles that hold ``cap`` (to find, say, whoever schedules for a facility)."""
+    return frozenset(role for role, caps in ROLE_CAPABILITIES.items() if cap in caps)
+
+
 def groups_with(cap: Cap) -> set[str]:
     """The managed Django groups whose roles hold ``cap`` (for Wagtail's own grants,
     such as which collections a group may upload to)."""

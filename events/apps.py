@@ -6,3 +6,11 @@ class EventsConfig(AppConfig):
     name = "events"
     verbose_name = _("Events")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from forums.chat import register_room_owner
+        from forums.models import RoomKind
+
+        from .chat import EventRoomOwner
+
+        register_room_owner(RoomKind.EVENT, EventRoomOwner())

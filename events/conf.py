@@ -1,0 +1,50 @@
+"""The events app's one namespaced setting, ``settings.EVENTS``, with safe defaults.
+
+A host overrides only the keys it needs:
+
+    EVENTS = {"PAGE_SIZE": 30, "REMINDERS": [1440, 60]}
+"""
+
+from typing import Any
+
+from django.conf import settings as django_settings
+
+DEFAULTS: dict[str, Any] = {
+    # Events per listing page.
+    "PAGE_SIZE": 20,
+    # Upcoming events in the home page section.
+    "HOME_ITEMS": 4,
+    # Public upcoming events in the Atom feed.
+    "FEED_ITEMS": 50,
+    # The join link and the webinar chat open this many minutes before the start.
+    "JOIN_OPENS_MINUTES_BEFORE": 30,
+    # The webinar chat closes this many minutes after the end (then reads as a
+    # transcript).
+    "CHAT_CLOSES_MINUTES_AFTER": 30,
+    # Reminder emails, in minutes before the start (24 hours and 1 hour).
+    "REMINDERS": [24 * 60, 60],
+    # Absolute links in emails, feeds and calendars. Empty: WAGTAILADMIN_BASE_URL.
+    "SITE_URL": "",
+    # The library page type a recording is proposed as, and the kind of resource
+    # (found by app label, so the events app imports no library code).
+    "LIBRARY_RESOURCE_MODEL": "library.ResourcePage",
+}
+
+
+def setting(name: str) -> Any:
+    overrides = getattr(django_settings, "EVENTS", {})
+    if name in overrides:
+        return overrides[name]
+    return DEFAULTS[name]
+
+
+def site_url() -> str:
+    return (
+        setting("SITE_URL") or getattr(django_settings, "WAGTAILADMIN_BASE_URL", "")
+    ).rstrip("/")
+
+
+def absolute(path: str) -> str:
+    if path.startswith(("http://", "https://")):
+        return path
+    return f"{site_url()}{path}"

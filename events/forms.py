@@ -1,0 +1,223 @@
+"""Forms for scheduling and taking part. They collect and validate input; every write
+goes through ``events.services``. Times are typed in the event's own time zone and
+converted to UTC here."""
+
+from __future__ import annotations
+
+import datetime
+import zoneinfo
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from community.models import validate_timezone
+
+from . import permissions
+from .models import Event, EventKind, Visibility
+
+# Exchange visits are scheduled through their own request/confirm flow.
+SCHEDULED_KINDS = [
+    (value, label) for value, label in EventKind.choices if value != "exchange_visit"
+]
+
+
+def _local_input(value: datetime.datetime | None, zone: str) -> str:
+    if value is None:
+        return ""
+    local = value.astimezone(zoneinfo.ZoneInfo(zone or "UTC"))
+    return local.strftime("%Y-%m-%dT%H:%M")
+
+
+class LocalDateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%dT%H:%M")
+
+
+class EventForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=SCHEDULED_KINDS)
+    organiser = forms.ModelChoiceField(
+        label=_("Organised by"), queryset=None, empty_label=None
+    )
+    title = forms.CharField(label=_("Title"), max_length=200)
+    description = forms.CharField(
+        label=_("Description"),
+        required=False,
+        max_length=10000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("What it is for and who should come. Markdown works."),
+    )
+    starts_at = forms.DateTimeField(
+        label=_("Starts"),
+        widget=LocalDateTimeInput(),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    )
+    ends_at = forms.DateTimeField(
+        label=_("Ends"),
+        widget=LocalDateTimeInput(),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    )
+    timezone = forms.CharField(
+        label=_("Time zone"),
+        max_length=64,
+        initial="Africa/Kigali",
+        validators=[validate_timezone],
+        help_text=_(
+            "The start and end are in this zone, e.g. Africa/Kigali. People see "
+            "them in their own time zone, with this one noted."
+        ),
+    )
+    place = forms.CharField(label=_("Place"), max_length=300, required=False)
+    online_url = forms.URLField(
+        label=_("Online join link"),
+        required=False,
+        assume_scheme="https",
+        help_text=_("Shown only to registered people, from 30 minutes before."),
+    )
+    capacity = forms.IntegerField(
+        label=_("Capacity"),
+        required=False,
+        min_value=1,
+        help_text=_("Leave empty for no limit. When full, people join a waiting list."),
+    )
+    visibility = forms.ChoiceField(
+        label=_("Who can see it"),
+        choices=Visibility.choices,
+        initial=Visibility.MEMBERS,
+    )
+    tags = forms.CharField(
+        label=_("Tags"),
+        required=False,
+        max_length=300,
+        help_text=_("Comma-separated, from the shared vocabulary where you can."),
+    )
+    language = forms.ChoiceField(label=_("Language"), required=False, choices=())
+    allow_anonymous_questions = forms.BooleanField(
+        label=_("Webinars: allow anonymous questions"), required=False
+    )
+
+    def __init__(self, *args, user, event: Event | None = None, **kwargs):
+        self.user = user
+        self.event = event
+        if event is not None and not kwargs.get("initial"):
+            kwargs["initial"] = {
+                "kind": event.kind,
+                "organiser": event.organiser_id,
+                "title": event.title,
+                "description": event.description,
+                "starts_at": _local_input(event.starts_at, event.timezone),
+                "ends_at": _local_input(event.ends_at, event.timezone),
+                "timezone": event.timezone,
+                "place": event.place,
+                "online_url": event.online_url,
+                "capacity": event.capacity,
+                "visibility": event.visibility,
+                "tags": ", ".join(t.name for t in event.tags.all()),
+                "language": event.language,
+                "allow_anonymous_questions": event.allow_anonymous_questions,
+            }
+        super().__init__(*args, **kwargs)
+        self.fields["organiser"].queryset = permissions.organisers_for(user)
+        self.fields["language"].choices = [("", _("Any"))] + list(settings.LANGUAGES)
+        if event is not None:
+            # The kind and organiser stay as scheduled; a new event is simpler.
+            for name in ("kind", "organiser"):
+                self.fields[name].disabled = True
+            if event.kind == EventKind.EXCHANGE_VISIT:
+                self.fields["kind"].choices = EventKind.choices
+            self.fields["organiser"].queryset = type(event.organiser).objects.filter(
+                pk=event.organiser_id
+            )
+
+    def _zone(self) -> zoneinfo.ZoneInfo | None:
+        name = self.cleaned_data.get("timezone")
+        try:
+            return zoneinfo.ZoneInfo(name) if name else None
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            return None
+
+    def clean(self):
+        data = super().clean()
+        zone = self._zone()
+        for name in ("starts_at", "ends_at"):
+            value = data.get(name)
+            if value is not None and zone is not None:
+                # Read what was typed as wall-clock time in the event's zone.
+                data[name] = timezone.make_aware(value.replace(tzinfo=None), zone)
+        starts, ends = data.get("starts_at"), data.get("ends_at")
+        if starts and ends and ends <= starts:
+            self.add_error("ends_at", _("The end must be after the start."))
+        kind, organiser = data.get("kind"), data.get("organiser")
+        if (
+            self.event is None
+            and kind
+            and organiser
+            and not permissions.can_create(self.user, organiser, kind)
+        ):
+            self.add_error(
+                "organiser",
+                _("%(organisation)s cannot organise this kind of event.")
+                % {"organisation": organiser},
+            )
+        if kind == EventKind.WEBINAR and not data.get("online_url"):
+            self.add_error("online_url", _("A webinar needs a join link."))
+        if not data.get("place") and not data.get("online_url"):
+            self.add_error("place", _("Give a place, an online join link, or both."))
+        return data
+
+    def tag_list(self) -> list[str]:
+        raw = self.cleaned_data.get("tags") or ""
+        return [t.strip()[:100] for t in raw.split(",") if t.strip()]
+
+    def service_values(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "title": data["title"],
+            "description": data["description"],
+            "starts_at": data["starts_at"],
+            "ends_at": data["ends_at"],
+            "timezone": data["timezone"],
+            "place": data["place"],
+            "online_url": data["online_url"],
+            "capacity": data["capacity"],
+            "visibility": data["visibility"],
+            "language": data["language"],
+            "allow_anonymous_questions": data["allow_anonymous_questions"],
+        }
+
+    def add_service_errors(self, error: ValidationError) -> None:
+        if hasattr(error, "error_dict"):
+            for field, messages in error.message_dict.items():
+                self.add_error(field if field in self.fields else None, messages)
+        else:
+            self.add_error(None, error)
+
+
+class QuestionForm(forms.Form):
+    body = forms.CharField(
+        label=_("Your question"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    anonymous = forms.BooleanField(
+        label=_("Ask anonymously (nobody sees who asked, not even the hosts)"),
+        required=False,
+    )
+
+    def __init__(self, *args, allow_anonymous: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not allow_anonymous:
+            del self.fields["anonymous"]
+
+
+class MaterialsForm(forms.Form):
+    recording_url = forms.URLField(
+        label=_("Recording link"), required=False, assume_scheme="https"
+    )
+    slides_url = forms.URLField(
+        label=_("Slides link"), required=False, assume_scheme="https"
+    )

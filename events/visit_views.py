@@ -1,0 +1,335 @@
+"""Exchange-visit pages: thin, they read the request, ask ``visits`` and render."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from community.models import Level, Organisation
+
+from . import visits
+from .visit_forms import (
+    CommentForm,
+    CounterForm,
+    DeclineForm,
+    ReportForm,
+    ShareForm,
+    VisitRequestForm,
+)
+from .visit_models import ExchangeVisit, LearningReport, VisitAction
+
+FORM_ACTIONS = frozenset({VisitAction.DECLINE, VisitAction.COUNTER, VisitAction.REPORT})
+# Moves made through this page's buttons and forms (the report publishes itself).
+PAGE_ACTIONS = frozenset(VisitAction.values) - {
+    VisitAction.REPORT,
+    VisitAction.REQUEST,
+    VisitAction.PAIR,
+}
+
+
+def _form_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            for item in errors:
+                form.add_error(field if field in form.fields else None, item)
+    else:
+        for message in error.messages:
+            form.add_error(None, message)
+
+
+def _visit(pk: int) -> ExchangeVisit:
+    return get_object_or_404(
+        ExchangeVisit.objects.select_related(
+            "visiting__parent__parent", "host__parent__parent", "event"
+        ),
+        pk=pk,
+    )
+
+
+@login_required
+def visit_list(request):
+    outgoing, incoming, district = visits.visits_for(request.user)
+    notices = visits.notices_for(request.user)
+    texts = [(visits.notice_text(n), visits.notice_url(n), n.created) for n in notices]
+    if notices:
+        visits.notices_mark_read(user=request.user)
+    return render(
+        request,
+        "events/visits/list.html",
+        {
+            "outgoing": list(outgoing[:50]),
+            "incoming": list(incoming[:50]),
+            "district": list(district[:50]),
+            "notices": texts,
+            "can_request": visits.requesting_facilities(request.user).exists()
+            or visits.pairing_facilities(request.user).exists(),
+        },
+    )
+
+
+@login_required
+def visit_request(request):
+    user = request.user
+    initial = {}
+    host_pk = request.GET.get("host", "")
+    if host_pk.isdigit():
+        host = Organisation.objects.filter(pk=host_pk, level=Level.FACILITY).first()
+        if host is not None:
+            initial["host"] = host.pk
+    form = VisitRequestForm(request.POST or None, user=user, initial=initial)
+    if not form.fields["visiting"].queryset.exists():
+        raise PermissionDenied(
+            _("Members of a facility ask for exchange visits on its behalf.")
+        )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        args = {
+            "by": user,
+            "visiting": data["visiting"],
+            "host": data["host"],
+            "objectives": data["objectives"],
+            "starts_at": data["starts_at"],
+            "ends_at": data["ends_at"],
+            "timezone_name": data["timezone"],
+        }
+        try:
+            if visits.can_request_for(user, data["visiting"]):
+                visit = visits.visit_request(**args)
+                messages.success(
+                    request,
+                    _("Your request is sent: %(host)s's leads will answer.")
+                    % {"host": visit.host},
+                )
+            else:
+                visit = visits.visit_pair(**args)
+                messages.success(
+                    request,
+                    _("The pairing is proposed: %(visiting)s agrees first.")
+                    % {"visiting": visit.visiting},
+                )
+        except ValidationError as error:
+            _form_errors(form, error)
+        except PermissionDenied as error:
+            form.add_error(None, str(error))
+        else:
+            return redirect(visit)
+    return render(request, "events/visits/request.html", {"form": form})
+
+
+def _detail_context(request, visit: ExchangeVisit, **forms) -> dict:
+    user = request.user
+    actions = visits.allowed_actions(user, visit)
+    report = LearningReport.objects.filter(visit=visit).first()
+    party = visits.is_party(user, visit)
+    context = {
+        "visit": visit,
+        "party": party,
+        # Decline and counter have forms of their own; the report is its own page.
+        "actions": [a for a in actions if a not in FORM_ACTIONS],
+        "action_labels": {
+            "agree": _("Agree to the pairing"),
+            "accept": _("Accept these dates"),
+            "cancel": _("Cancel the visit"),
+            "complete": _("Mark the visit as done"),
+        },
+        "can_decline": VisitAction.DECLINE in actions,
+        "can_counter": VisitAction.COUNTER in actions,
+        "decline_form": forms.get("decline_form") or DeclineForm(prefix="decline"),
+        "counter_form": forms.get("counter_form")
+        or CounterForm(user=user, prefix="counter"),
+        "timeline": list(
+            visit.transitions.select_related("on_behalf_of", "by__profile")
+        )
+        if party
+        else [],
+        "report": report,
+        "can_write_report": visits.can_write_report(user, visit),
+    }
+    if report is not None:
+        context.update(
+            {
+                "photos": list(report.photos.all()),
+                "comments": list(report.comments.select_related("author__profile")),
+                "can_comment": visits.can_comment(user, report),
+                "comment_form": forms.get("comment_form") or CommentForm(),
+                "can_share": visits.can_share_report(user, report),
+                "share_form": forms.get("share_form")
+                or ShareForm(spaces=visits.share_spaces(user, report)),
+                "can_propose": visits.can_propose_to_library(user, report),
+                "shared_thread": report.shared_thread,
+            }
+        )
+    return context
+
+
+@login_required
+def visit_detail(request, pk: int):
+    visit = _visit(pk)
+    visits.check_view_visit(request.user, visit)
+    visits.notices_mark_read(user=request.user, visit=visit)
+    return render(request, "events/visits/detail.html", _detail_context(request, visit))
+
+
+@login_required
+@require_POST
+def visit_act(request, pk: int, action: str):
+    """One move of the lifecycle. Decline and counter carry a form; errors come back
+    on the visit page with what was typed."""
+    visit = _visit(pk)
+    visits.check_view_visit(request.user, visit)
+    if action not in PAGE_ACTIONS:
+        raise Http404
+    form = None
+    kwargs: dict = {}
+    if action == VisitAction.DECLINE:
+        form = DeclineForm(request.POST, prefix="decline")
+    elif action == VisitAction.COUNTER:
+        form = CounterForm(request.POST, user=request.user, prefix="counter")
+    if form is not None and form.is_valid():
+        data = form.cleaned_data
+        kwargs = {
+            "note": data.get("note", ""),
+            "starts_at": data.get("starts_at"),
+            "ends_at": data.get("ends_at"),
+            "timezone_name": data.get("timezone"),
+        }
+    if form is None or form.is_valid():
+        try:
+            visits.visit_transition(
+                visit=visit, by=request.user, action=action, **kwargs
+            )
+        except PermissionDenied:
+            raise
+        except ValidationError as error:
+            if form is None:
+                for message in error.messages:
+                    messages.error(request, message)
+                return redirect(visit)
+            _form_errors(form, error)
+        else:
+            messages.success(request, _("Done. The other side is told."))
+            return redirect(visit)
+    name = "decline_form" if action == VisitAction.DECLINE else "counter_form"
+    return render(
+        request,
+        "events/visits/detail.html",
+        _detail_context(request, visit, **{name: form}),
+        status=400,
+    )
+
+
+@login_required
+def report_edit(request, pk: int):
+    visit = _visit(pk)
+    if not visits.can_write_report(request.user, visit):
+        raise PermissionDenied(
+            _("The visiting team writes the report once the visit is done.")
+        )
+    report = LearningReport.objects.filter(visit=visit).first()
+    initial = (
+        {"saw": report.saw, "will_try": report.will_try, "contacts": report.contacts}
+        if report
+        else {}
+    )
+    form = ReportForm(request.POST or None, request.FILES or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        photos = [(data["photo"], data["photo_alt"])] if data.get("photo") else []
+        try:
+            visits.report_save(
+                visit=visit,
+                by=request.user,
+                saw=data["saw"],
+                will_try=data["will_try"],
+                contacts=data["contacts"],
+                photos=photos,
+            )
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(request, _("The learning report is published."))
+            return redirect(f"{visit.get_absolute_url()}#report")
+    return render(
+        request,
+        "events/visits/report_form.html",
+        {"form": form, "visit": visit, "report": report},
+    )
+
+
+def _report(visit: ExchangeVisit) -> LearningReport:
+    report = LearningReport.objects.filter(visit=visit).first()
+    if report is None:
+        raise Http404
+    report.visit = visit
+    return report
+
+
+@login_required
+@require_POST
+def report_comment(request, pk: int):
+    visit = _visit(pk)
+    report = _report(visit)
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        try:
+            visits.report_comment(
+                report=report, by=request.user, body=form.cleaned_data["body"]
+            )
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(request, _("Your comment is posted."))
+            return redirect(f"{visit.get_absolute_url()}#comments")
+    return render(
+        request,
+        "events/visits/detail.html",
+        _detail_context(request, visit, comment_form=form),
+        status=400,
+    )
+
+
+@login_required
+@require_POST
+def report_share(request, pk: int):
+    visit = _visit(pk)
+    report = _report(visit)
+    form = ShareForm(request.POST, spaces=visits.share_spaces(request.user, report))
+    if form.is_valid():
+        try:
+            thread = visits.report_share(
+                report=report, by=request.user, space=form.cleaned_data["space"]
+            )
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(request, _("The report is shared with your district."))
+            return redirect(thread)
+    return render(
+        request,
+        "events/visits/detail.html",
+        _detail_context(request, visit, share_form=form),
+        status=400,
+    )
+
+
+@login_required
+@require_POST
+def report_propose(request, pk: int):
+    visit = _visit(pk)
+    report = _report(visit)
+    try:
+        visits.report_propose_to_library(report=report, by=request.user)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(
+            request,
+            _("Proposed to the library: its editors will review the case study."),
+        )
+    return redirect(f"{visit.get_absolute_url()}#report")

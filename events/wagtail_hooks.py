@@ -1,0 +1,46 @@
+"""What events add to Wagtail and to the host: an admin list, and the home page's
+upcoming events section. (Tag pages find events through ``LIBRARY["TAGGED_MODELS"]``.)"""
+
+from django.utils.translation import gettext as _
+from wagtail import hooks
+from wagtail.permissions import register_permission_policy
+
+from community.sections import HOME_SECTIONS_HOOK, HomeSection
+
+from .admin import EventPermissionPolicy, EventViewSet  # noqa: E402
+from .conf import setting
+from .models import Event  # noqa: E402
+
+register_permission_policy(Event, EventPermissionPolicy(Event))
+
+
+@hooks.register("register_admin_viewset")
+def register_event_viewset():
+    # Not named "events": that is the site's URL namespace.
+    return EventViewSet("event_admin")
+
+
+@hooks.register(HOME_SECTIONS_HOOK)
+def upcoming_events(request):
+    from .models import Event, EventStatus
+    from .views import viewer_zone
+
+    events = list(
+        Event.objects.visible_to(request.user)
+        .upcoming()
+        .filter(status=EventStatus.SCHEDULED)
+        .select_related("organiser")[: setting("HOME_ITEMS")]
+    )
+    return HomeSection(
+        key="events",
+        title=_("Upcoming events"),
+        template="events/sections/upcoming.html",
+        context={
+            "events": events,
+            "zone": viewer_zone(request) if request.user.is_authenticated else None,
+        },
+        order=150,
+    )
+
+
+from events import visit_hooks  # noqa: E402, F401  (exchange visits, cadence)
