@@ -1,6 +1,8 @@
 import secrets
 
 from allauth.account.adapter import DefaultAccountAdapter
+from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 
@@ -10,6 +12,23 @@ class AccountAdapter(DefaultAccountAdapter):
         # opaque handle is enough for Django's unique username column.
         if not user.username:
             user.username = f"m-{secrets.token_hex(6)}"
+
+    def post_login(self, request, user, **kwargs):
+        """Signing in brings the member's chosen language (their profile's) to this
+        device: the site, like their emails, speaks it from the first page."""
+        response = super().post_login(request, user, **kwargs)
+        profile = getattr(user, "profile", None)
+        language = getattr(profile, "language", "")
+        if language and language in dict(settings.LANGUAGES) and response is not None:
+            translation.activate(language)
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME,
+                language,
+                max_age=settings.LANGUAGE_COOKIE_AGE,
+                samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+                secure=settings.LANGUAGE_COOKIE_SECURE,
+            )
+        return response
 
 
 def user_display(user) -> str:

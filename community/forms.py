@@ -45,7 +45,10 @@ def _language_choices():
 class ProfileForm(forms.ModelForm):
     # The host decides which languages exist, so the choices come from its settings.
     language = forms.ChoiceField(
-        label=_("Language for emails"), choices=_language_choices, required=False
+        label=_("Language"),
+        choices=_language_choices,
+        required=False,
+        help_text=_("The site, emails and reminders use this language."),
     )
     expertise = forms.CharField(
         label=_("Expertise"),
@@ -55,7 +58,18 @@ class ProfileForm(forms.ModelForm):
 
     class Meta:
         model = Profile
-        fields = ["display_name", "language", "languages", "timezone", "bio"]
+        fields = [
+            "display_name",
+            "language",
+            "languages",
+            "timezone",
+            "bio",
+            "listed_in_directory",
+            "show_facility",
+            "show_district",
+            "show_bio",
+            "show_expertise",
+        ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -67,3 +81,10 @@ class ProfileForm(forms.ModelForm):
     def clean_expertise(self) -> list[str]:
         raw = self.cleaned_data.get("expertise", "")
         return [item.strip() for item in raw.split(",") if item.strip()][:20]
+
+
+class DirectoryFilterForm(forms.Form):
+    q = forms.CharField(label=_("Name or topic"), required=False, max_length=100)
+    expertise = forms.CharField(label=_("Expertise"), required=False, max_length=100)
+    district = forms.CharField(label=_("District"), required=False, max_length=200)
+    facility = forms.CharField(label=_("Facility"), required=False, max_length=200)

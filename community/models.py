@@ -203,6 +203,18 @@ class Profile(models.Model):
         help_text=_("A hidden profile shows only “Member”, with no bio."),
     )
 
+    # The member directory is opt-in, and each field shown is the member's choice; the
+    # display name is always shown for a listed member.
+    listed_in_directory = models.BooleanField(
+        _("list me in the member directory"),
+        default=False,
+        help_text=_("Colleagues can then find you by what you know and have tried."),
+    )
+    show_facility = models.BooleanField(_("show my facility"), default=False)
+    show_district = models.BooleanField(_("show my district"), default=False)
+    show_bio = models.BooleanField(_("show my bio"), default=False)
+    show_expertise = models.BooleanField(_("show my expertise"), default=True)
+
     class Meta:
         verbose_name = _("profile")
         verbose_name_plural = _("profiles")

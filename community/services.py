@@ -39,6 +39,35 @@ def profile_update(
     return profile
 
 
+@transaction.atomic
+def profile_set_directory(
+    *,
+    user,
+    listed: bool,
+    show_facility: bool = False,
+    show_district: bool = False,
+    show_bio: bool = False,
+    show_expertise: bool = True,
+) -> Profile:
+    """Opt in to (or out of) the member directory, choosing what it shows."""
+    profile = profile_ensure(user=user)
+    profile.listed_in_directory = listed
+    profile.show_facility = show_facility
+    profile.show_district = show_district
+    profile.show_bio = show_bio
+    profile.show_expertise = show_expertise
+    profile.save(
+        update_fields=[
+            "listed_in_directory",
+            "show_facility",
+            "show_district",
+            "show_bio",
+            "show_expertise",
+        ]
+    )
+    return profile
+
+
 def profile_set_hidden(*, profile: Profile, hidden: bool) -> Profile:
     """Moderation hides a profile's display name and bio (and can restore them)."""
     profile.hidden = hidden

@@ -1,10 +1,18 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect, render
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 
-from . import services
-from .forms import ProfileForm
+from . import directory, permissions, services
+from .forms import DirectoryFilterForm, ProfileForm
+from .models import Level, Organisation
+from .sections import facility_sections
+
+DIRECTORY_PER_PAGE = 24
 
 
 @login_required
@@ -22,6 +30,89 @@ def profile_edit(request):
             expertise=data["expertise"],
             language=data["language"],
         )
+        services.profile_set_directory(
+            user=request.user,
+            listed=data["listed_in_directory"],
+            show_facility=data["show_facility"],
+            show_district=data["show_district"],
+            show_bio=data["show_bio"],
+            show_expertise=data["show_expertise"],
+        )
+        response = redirect("community:profile")
+        if data["language"]:
+            # The profile's language is the site's language for this member too.
+            translation.activate(data["language"])
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME,
+                data["language"],
+                max_age=settings.LANGUAGE_COOKIE_AGE,
+                samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+                secure=settings.LANGUAGE_COOKIE_SECURE,
+            )
         messages.success(request, _("Your profile is saved."))
-        return redirect("community:profile")
+        return response
     return render(request, "community/profile_form.html", {"form": form})
+
+
+def _optional_url(name: str, **kwargs) -> str:
+    try:
+        return reverse(name, **kwargs)
+    except NoReverseMatch:
+        return ""
+
+
+@login_required
+def member_directory(request):
+    """Members who chose to be listed, showing what they chose; never anyone else."""
+    form = DirectoryFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    profiles = directory.directory(
+        query=filters.get("q", "").strip(),
+        expertise=filters.get("expertise", "").strip(),
+        district=filters.get("district", "").strip(),
+        facility=filters.get("facility", "").strip(),
+    )
+    page_obj = Paginator(profiles, DIRECTORY_PER_PAGE).get_page(request.GET.get("page"))
+    expertise = filters.get("expertise", "").strip()
+    return render(
+        request,
+        "community/directory.html",
+        {
+            "form": form,
+            "page_obj": page_obj,
+            "cards": [directory.card(profile) for profile in page_obj],
+            "expertise": expertise,
+            "expertise_tags": directory.expertise_tags(),
+            "districts": Organisation.objects.districts().order_by("name"),
+            "facilities": directory.facilities_with_expertise(expertise)
+            if expertise
+            else [],
+            "listed": services.profile_ensure(user=request.user).listed_in_directory,
+        },
+    )
+
+
+def facility_profile(request, pk: int):
+    """A facility's public profile: what each plugin shows of it, and a way to ask
+    for an exchange visit."""
+    facility = get_object_or_404(
+        Organisation.objects.select_related("parent"), pk=pk, level=Level.FACILITY
+    )
+    visit_url = _optional_url("events:visit_request")
+    may_request = permissions.can_participate(
+        request.user
+    ) and not permissions.is_member_within(request.user, facility)
+    return render(
+        request,
+        "community/facility.html",
+        {
+            "facility": facility,
+            "sections": facility_sections(request, facility),
+            "members": directory.listed_at(facility)
+            if request.user.is_authenticated
+            else [],
+            "visit_url": f"{visit_url}?host={facility.pk}"
+            if visit_url and may_request
+            else "",
+        },
+    )

@@ -1,3 +1,6 @@
+from urllib.parse import quote
+
+from django.urls import reverse
 from wagtail import hooks
 from wagtail.permissions import register_permission_policy
 
@@ -47,3 +50,30 @@ def learning_network_section(request):
         context={"districts": districts},
         order=900,
     )
+
+
+@hooks.register("community_search_groups")
+def member_results(request, query):
+    """Listed members only (signed-in searchers): an unlisted member never appears."""
+    from django.utils.translation import gettext as _
+
+    from . import directory
+    from .permissions import can_participate
+    from .sections import SearchGroup
+
+    if not query or not can_participate(request.user):
+        return None
+    results = []
+    for profile in directory.directory(query=query)[:8]:
+        card = directory.card(profile)
+        parts = [f.name for f in card["facilities"]] + [
+            t.name for t in card["expertise"]
+        ]
+        results.append(
+            {
+                "title": card["name"],
+                "url": reverse("community:directory") + f"?q={quote(query)}",
+                "snippet": " · ".join(parts),
+            }
+        )
+    return SearchGroup(key="members", title=_("Members"), results=results, order=800)

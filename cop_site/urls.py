@@ -7,6 +7,7 @@ from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
 from cop_site import views
+from cop_site.api import api_router
 from home import views as home_views
 
 urlpatterns = [
@@ -24,6 +25,7 @@ urlpatterns = [
     path("library/", include("library.urls")),
     path("events/", include("events.urls")),
     path("connect/", include("connect.urls")),
+    path("api/v2/", api_router.urls),
     path("sitemap.xml", sitemap, name="sitemap"),
 ]
 

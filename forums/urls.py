@@ -1,11 +1,14 @@
 from django.urls import path
 
 from . import chat_views, views
+from .feeds import PublicThreadsFeed, SpaceThreadsFeed
 
 app_name = "forums"
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path("feed.atom", PublicThreadsFeed(), name="feed"),
+    path("s/<slug:slug>/feed.atom", SpaceThreadsFeed(), name="space_feed"),
     path("s/<slug:slug>/", views.space_detail, name="space"),
     path("s/<slug:slug>/new/", views.thread_create, name="thread_create"),
     path("s/<slug:slug>/follow/", views.space_follow, name="space_follow"),

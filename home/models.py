@@ -1,4 +1,6 @@
+from django.conf import settings
 from django.db import models
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
 from wagtail.fields import RichTextField
@@ -22,6 +24,8 @@ class HomePage(Page):
         "home.StandardPage",
         "improvement.StoriesIndexPage",
         "library.LibraryIndexPage",
+        "connect.GlobalDevelopmentsPage",
+        "connect.PartnerCountriesPage",
     ]
     max_count = 1
 
@@ -32,6 +36,36 @@ class HomePage(Page):
         context = super().get_context(request, *args, **kwargs)
         context["sections"] = home_sections(request)
         return context
+
+    def route(self, request, path_components):
+        """A translated home page (French) walks the default language's tree and
+        serves each page's translation where one is published, the page itself where
+        not. So a French reader never meets a 404 or a half-empty listing where an
+        English reader finds the page, and aliases made while translating (parents
+        copied by "translate") never hide the default tree's content."""
+        default = self._default_translation()
+        if default is None or not path_components:
+            return super().route(request, path_components)
+        try:
+            result = default.specific.route(request, path_components)
+        except Http404:
+            return super().route(request, path_components)
+        page, args, kwargs = result
+        if args or kwargs:
+            return result  # a sub-route of a routable page: served as it is
+        translated = page.get_translation_or_none(self.locale)
+        if translated is None or not translated.live or translated.alias_of_id:
+            return result
+        return translated.specific.route(request, [])
+
+    def _default_translation(self):
+        if self.locale.language_code == settings.LANGUAGE_CODE:
+            return None
+        return (
+            self.get_translations()
+            .filter(locale__language_code=settings.LANGUAGE_CODE)
+            .first()
+        )
 
 
 class StandardPage(Page):

@@ -4,6 +4,7 @@ from django.utils.translation import gettext as _
 from wagtail import hooks
 
 from community.sections import (
+    FACILITY_SECTIONS_HOOK,
     HOME_SECTIONS_HOOK,
     SEARCH_GROUPS_HOOK,
     HomeSection,
@@ -60,4 +61,40 @@ def improvement_results(request, query):
         )
     return SearchGroup(
         key="improvement", title=_("Improvement"), results=results, order=300
+    )
+
+
+@hooks.register(FACILITY_SECTIONS_HOOK)
+def facility_improvement(request, facility):
+    """A facility's profile: its improvement stories, the QI projects the viewer may
+    see (shared ones for members) and the change ideas it adopted or adapted."""
+    from .models import ChangeIdea, ChangeState, Project, StoryPage
+
+    stories = list(
+        StoryPage.objects.live()
+        .public()
+        .filter(facility=facility)
+        .order_by("-first_published_at")[:5]
+    )
+    projects = list(
+        Project.objects.visible_to(request.user)
+        .filter(facility=facility)
+        .order_by("-updated_at")[:10]
+    )
+    adopted = list(
+        ChangeIdea.objects.filter(
+            project__in=[p.pk for p in projects],
+            state__in=[ChangeState.ADOPTED, ChangeState.ADAPTED],
+        )
+        .select_related("project")
+        .order_by("-updated_at")[:10]
+    )
+    if not (stories or projects or adopted):
+        return None
+    return HomeSection(
+        key="improvement",
+        title=_("Improvement work"),
+        template="improvement/sections/facility.html",
+        context={"stories": stories, "projects": projects, "adopted": adopted},
+        order=200,
     )

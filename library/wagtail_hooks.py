@@ -11,6 +11,7 @@ from wagtail.admin.widgets import Button
 from wagtail.snippets.models import register_snippet
 
 from community.sections import (
+    FACILITY_SECTIONS_HOOK,
     HOME_SECTIONS_HOOK,
     SEARCH_GROUPS_HOOK,
     HomeSection,
@@ -122,4 +123,26 @@ def library_results(request, query):
             for item in results
         ],
         order=150,
+    )
+
+
+@hooks.register(FACILITY_SECTIONS_HOOK)
+def facility_case_studies(request, facility):
+    """A facility's profile: the published case studies from that facility."""
+    from .models import CaseStudyPage
+
+    studies = list(
+        CaseStudyPage.objects.live()
+        .public()
+        .filter(facility=facility)
+        .order_by("-first_published_at")[:10]
+    )
+    if not studies:
+        return None
+    return HomeSection(
+        key="case_studies",
+        title=_("Case studies"),
+        template="library/sections/facility_case_studies.html",
+        context={"studies": studies},
+        order=300,
     )

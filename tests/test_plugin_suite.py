@@ -11,7 +11,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 # Plugins join this list as they land; each is installed on top of `community` alone.
-PLUGINS: list[str] = ["moderation", "improvement", "library"]
+PLUGINS: list[str] = ["moderation", "improvement", "library", "connect"]
 
 BOOT = """
 import sys, django

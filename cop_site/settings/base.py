@@ -52,6 +52,9 @@ INSTALLED_APPS = [
     "wagtail.contrib.settings",
     "wagtail.contrib.routable_page",
     "wagtail.contrib.sitemaps",
+    "wagtail.contrib.simple_translation",
+    "wagtail.locales",
+    "wagtail.api.v2",
     "wagtail.embeds",
     "wagtail.sites",
     "wagtail.users",
@@ -64,6 +67,7 @@ INSTALLED_APPS = [
     "modelcluster",
     "taggit",
     "django_filters",
+    "rest_framework",
     # Accounts
     "allauth",
     "allauth.account",
@@ -284,6 +288,18 @@ WAGTAILDOCS_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 WAGTAILDOCS_SERVE_METHOD = "serve_view"
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 TAGGIT_CASE_INSENSITIVE = True
+# Content in English and French with Wagtail's own i18n: editors translate pages with
+# the simple translation workflow. The UI language is the member's choice (profile,
+# footer form, browser), kept in a cookie: no language prefix in URLs. Wagtail serves
+# the home page's translation in the active language at "/" (``HomePage.route`` falls
+# back to the default language for pages not translated yet).
+WAGTAIL_I18N_ENABLED = True
+WAGTAIL_CONTENT_LANGUAGES = LANGUAGES
+# Read-only API (Wagtail API v2 on Django REST framework): GET only, no browsable forms.
+REST_FRAMEWORK = {
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+}
 
 # --- The plugin suite's one namespaced setting -----------------------------------
 COMMUNITY = {

@@ -3,7 +3,7 @@
 import os
 
 from .base import *  # noqa: F403
-from .base import COMMUNITY, env_bool, env_list
+from .base import BASE_DIR, COMMUNITY, env_bool, env_list
 
 DEBUG = env_bool("DJANGO_DEBUG", True)
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or "dev-only-not-secret-" + "x" * 32
@@ -21,3 +21,5 @@ COMMUNITY = {
     "REQUIRE_MFA_FOR_PRIVILEGED": env_bool("REQUIRE_MFA_FOR_PRIVILEGED", False),
     "ALLOW_DEMO_SEED": True,
 }
+# The demo's partner feeds are local fixture files: only this directory may be read.
+CONNECT = {"LOCAL_FEED_DIRS": [BASE_DIR / "connect" / "fixtures"]}

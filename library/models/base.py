@@ -18,6 +18,7 @@ from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from taggit.models import TaggedItemBase
 from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.api import APIField
 from wagtail.fields import RichTextField
 from wagtail.models import Page
 from wagtail.search import index
@@ -190,6 +191,14 @@ class LibraryItem(LibraryPermissionsMixin, Page):
             ],
             heading=_("Finding it"),
         ),
+    ]
+    # Read-only syndication through Wagtail's API v2 (the host mounts it).
+    api_fields = [
+        APIField("kind"),
+        APIField("summary"),
+        APIField("publication_date"),
+        APIField("last_reviewed"),
+        APIField("tags"),
     ]
     search_fields = Page.search_fields + [
         index.SearchField("summary"),

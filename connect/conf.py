@@ -1,0 +1,52 @@
+"""The connect plugin's one namespaced setting, ``settings.CONNECT``, with safe defaults.
+
+A host overrides only the keys it needs:
+
+    CONNECT = {"FEED_TIMEOUT": 5, "LOCAL_FEED_DIRS": [BASE_DIR / "connect" / "fixtures"]}
+"""
+
+from typing import Any
+
+from django.conf import settings as django_settings
+
+DEFAULTS: dict[str, Any] = {
+    # Learning needs per page in the list.
+    "NEEDS_PER_PAGE": 20,
+    # Members per page in the directory.
+    "DIRECTORY_PER_PAGE": 24,
+    # Results in the site search's groups.
+    "SEARCH_RESULTS": 8,
+    # External feeds: seconds to wait for a server, largest body read, redirects
+    # followed, items kept per feed.
+    "FEED_TIMEOUT": 10,
+    "FEED_MAX_BYTES": 1024 * 1024,
+    "FEED_MAX_REDIRECTS": 3,
+    "FEED_MAX_ITEMS": 30,
+    # Directories from which ``file://`` feeds may be read (the local demo's fixture
+    # files). Empty in production: only http(s) feeds are fetched.
+    "LOCAL_FEED_DIRS": [],
+    # Feeds on loopback, private or link-local addresses (the server's own network)
+    # are refused unless this is on (tests use a server on 127.0.0.1).
+    "ALLOW_PRIVATE_FEED_HOSTS": False,
+    # Absolute links in emails. Empty: fall back to WAGTAILADMIN_BASE_URL.
+    "SITE_URL": "",
+}
+
+
+def setting(name: str) -> Any:
+    overrides = getattr(django_settings, "CONNECT", {})
+    if name in overrides:
+        return overrides[name]
+    return DEFAULTS[name]
+
+
+def site_url() -> str:
+    return (
+        setting("SITE_URL") or getattr(django_settings, "WAGTAILADMIN_BASE_URL", "")
+    ).rstrip("/")
+
+
+def absolute(path: str) -> str:
+    if path.startswith(("http://", "https://")):
+        return path
+    return f"{site_url()}{path}"
