@@ -465,9 +465,9 @@ THREADS = [
                 "Hillside: the PPH box and our time-to-uterotonic chart.",
             ),
             (
-                "safe.poster",
+                "qi.member",
                 False,
-                "Kato: triage of sick children at the gate, still early days.",
+                "Hillside: triage of sick children at the gate, still early days.",
             ),
         ],
         None,
