@@ -354,6 +354,13 @@ def post_edit(*, post: Post, by, body: str) -> Post:
     post.body_html = render(body)
     post.edited_at = now
     post.save(update_fields=["body", "body_html", "edited_at"])
+    if post.hidden:
+        if by.pk == post.author_id:
+            # Hidden after flags or held for review: the author's edit resubmits it.
+            from moderation import services as moderation_services
+
+            moderation_services.content_resubmit(content=post, author=by, text=body)
+        return post  # still hidden: readers are not sent the new text
     _broadcast_post("post.edited", post)
     return post
 
