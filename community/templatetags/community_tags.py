@@ -1,4 +1,8 @@
 from django import template
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+
+from community.conf import setting
 
 register = template.Library()
 
@@ -13,3 +17,14 @@ def query_replace(context, **changes) -> str:
         else:
             params[key] = value
     return params.urlencode()
+
+
+@register.simple_tag
+def code_of_conduct_link() -> str:
+    """The link every compose form carries: what we write here follows the code."""
+    return format_html(
+        '<p class="muted coc">{} <a href="{}">{}</a></p>',
+        _("Before you post, remember our"),
+        setting("CODE_OF_CONDUCT_URL"),
+        _("code of conduct"),
+    )
