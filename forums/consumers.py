@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from community import permissions as community_permissions
 from community.counters import bump
+from community.privacy import people_count
 from community.realtime import EVENT_TYPE, fanout, group_name
 
 from . import chat
@@ -237,7 +238,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             self.group,
             {
                 "type": EVENT_TYPE,
-                "text": json.dumps({"type": "presence", "count": count}),
+                "text": json.dumps({"type": "presence", "count": people_count(count)}),
             },
         )
 

@@ -332,15 +332,24 @@ async def test_removed_member_is_disconnected_within_five_seconds(room, world):
 
 
 async def test_presence_counts_people_not_names(safe_room, practitioner, world):
-    peer = await database_sync_to_async(member)(Role.PRACTITIONER, world.other_facility)
+    """Below five people the count is "a few" (null): a small number points at people."""
+    peers = [
+        await database_sync_to_async(member)(Role.PRACTITIONER, world.other_facility)
+        for _ in range(4)
+    ]
     a, _, _ = await connect(safe_room, practitioner)
-    b, _, _ = await connect(safe_room, peer)
     presence, _ = await frames_until(a, "presence")
-    while presence["count"] < 2:
+    assert set(presence) == {"type", "count"} and presence["count"] is None
+    others = []
+    for peer in peers:
+        other, _, _ = await connect(safe_room, peer)
+        others.append(other)
+    presence, _ = await frames_until(a, "presence")
+    while presence["count"] is None:
         presence, _ = await frames_until(a, "presence")
-    assert set(presence) == {"type", "count"}
-    await a.disconnect()
-    await b.disconnect()
+    assert presence == {"type": "presence", "count": 5}
+    for communicator in [a, *others]:
+        await communicator.disconnect()
 
 
 # --- HTTP fallback -----------------------------------------------------------------------
