@@ -485,3 +485,46 @@ def test_slow_mode_is_for_moderators(room, practitioner, district_lead):
             room=room, author=practitioner, body="two", client_id=uuid.uuid4()
         )
     assert refused.value.code == "rate_limited"
+
+
+async def test_suspended_or_deactivated_members_are_dropped_within_five_seconds(
+    room, world, moderator
+):
+    from moderation import services as moderation_services
+
+    suspended = await database_sync_to_async(member)(
+        Role.PRACTITIONER, world.sibling_facility
+    )
+    leaver = await database_sync_to_async(member)(
+        Role.PRACTITIONER, world.sibling_facility
+    )
+    stays = await database_sync_to_async(member)(
+        Role.PRACTITIONER, world.sibling_facility
+    )
+    a, _, _ = await connect(room, suspended)
+    b, _, _ = await connect(room, leaver)
+    c, _, _ = await connect(room, stays)
+    await a.send_json_to(send_frame("a thing I should not have said"))
+    ack, _ = await frames_until(a, "message.ack")
+    message = await database_sync_to_async(ChatMessage.objects.get)(pk=ack["id"])
+    await database_sync_to_async(moderation_services.decision_make)(
+        content=message,
+        moderator=moderator,
+        action="suspend",
+        reason="Repeated",
+        days=3,
+    )
+
+    def deactivate():
+        leaver.is_active = False
+        leaver.save()
+
+    await database_sync_to_async(deactivate)()
+    for dropped in (a, b):
+        error, _ = await frames_until(dropped, "error", timeout=6)
+        assert error["code"] == "not_allowed"
+    # The others carry on.
+    await c.send_json_to(send_frame("still here"))
+    ack, _ = await frames_until(c, "message.ack")
+    assert ack["id"]
+    await c.disconnect()
