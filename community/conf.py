@@ -15,6 +15,8 @@ DEFAULTS: dict[str, Any] = {
     "ALLOW_DEMO_SEED": False,
     # Shown on sign-up and linked from compose forms.
     "CODE_OF_CONDUCT_URL": "/code-of-conduct/",
+    # Counts of people (in a room, behind a need...) below this show as "a few".
+    "MIN_GROUP_SIZE": 5,
 }
 
 

@@ -122,13 +122,13 @@ class LocalFanout:
                 if message.get("type") != EVENT_TYPE:
                     continue
                 text = message["text"]
-                senders = list(state["members"].get(group, ()))
-                results = await asyncio.gather(
-                    *(send(text) for send in senders), return_exceptions=True
-                )
-                for result in results:
-                    if isinstance(result, Exception):
-                        logger.debug("fan-out send failed: %s", result)
+                # One after the other, not gathered: a send only queues the frame on
+                # its socket, and a task per socket per frame costs more than the send.
+                for send in list(state["members"].get(group, ())):
+                    try:
+                        await send(text)
+                    except Exception as failure:  # a socket closing meanwhile
+                        logger.debug("fan-out send failed: %s", failure)
         except asyncio.CancelledError:
             pass
         finally:

@@ -8,4 +8,6 @@ class ForumsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import moderation_adapters  # noqa: F401
+        from . import moderation_adapters, signals  # noqa: F401
+
+        signals.connect()

@@ -396,3 +396,34 @@ def presence_change(room_id: int, delta: int) -> int:
 
 def presence_count(room_id: int) -> int:
     return max(int(cache.get(_presence_key(room_id)) or 0), 0)
+
+
+# --- Access versions: sockets re-check only when something changed ---------------------
+#
+# A socket must drop within 5 s when its member loses access (membership or account
+# removed, suspension, space or room changed). Re-checking every socket's permissions on
+# a timer costs a database round trip per socket every few seconds, which at thousands
+# of sockets is the whole worker. Instead, whatever can change access bumps a version
+# in the shared cache, per user and per room (``forums.signals``); each worker reads the
+# versions of its sockets in one ``get_many`` every 2 s and re-checks only those whose
+# versions moved.
+
+ACCESS_TTL = 24 * 3600
+
+
+def access_keys(user_id: int | None, room_id: int) -> tuple[str, str]:
+    return f"chat:acl:u:{user_id or 0}", f"chat:acl:r:{room_id}"
+
+
+def access_touch_user(user_id: int) -> None:
+    bump(f"chat:acl:u:{user_id}", timeout=ACCESS_TTL)
+
+
+def access_touch_room(room_id: int) -> None:
+    bump(f"chat:acl:r:{room_id}", timeout=ACCESS_TTL)
+
+
+def access_versions(keys) -> dict[str, int]:
+    keys = list(keys)
+    found = cache.get_many(keys)
+    return {key: int(found.get(key) or 0) for key in keys}

@@ -8,6 +8,7 @@ so they never hold an anonymous author.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
@@ -19,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from community import permissions as community_permissions
 from community.counters import bump
+from community.privacy import people_count
 from community.realtime import EVENT_TYPE, fanout, group_name
 
 from . import chat
@@ -73,7 +75,6 @@ class ChatConsumer(AsyncWebsocketConsumer):
     MAX_FRAME_BYTES = 8 * 1024
     MAX_CONNECTIONS_PER_USER = 8
     IDLE_SECONDS = 120  # the script pings every 25 s
-    RECHECK_SECONDS = 4  # a removed or suspended member is out within 5 s
 
     room = None
     group: str | None = None
@@ -83,6 +84,10 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def connect(self) -> None:
         self.user = self.scope.get("user")
         room_id = int(self.scope["url_route"]["kwargs"]["room_id"])
+        self.access_keys = chat.access_keys(getattr(self.user, "pk", None), room_id)
+        # Versions read before the check: a change after it moves them, and the watch
+        # re-checks this socket.
+        self.access_seen = await database_sync_to_async(self._versions)()
         self.room = await database_sync_to_async(chat.load_room)(room_id)
         if self.room is None or not await self._can_view():
             await self.close(code=4403)
@@ -102,11 +107,10 @@ class ChatConsumer(AsyncWebsocketConsumer):
         await self._catch_up(self._query_int("after"))
         count = await database_sync_to_async(chat.presence_change)(self.room.pk, +1)
         await self._broadcast_presence(count)
-        self.watchdog = asyncio.create_task(self._watch())
+        watch.add(self)
 
     async def disconnect(self, code: int) -> None:
-        if hasattr(self, "watchdog"):
-            self.watchdog.cancel()
+        watch.discard(self)
         if self.joined:
             await fanout.leave(self.group, self._relay)
             count = await database_sync_to_async(chat.presence_change)(self.room.pk, -1)
@@ -237,36 +241,44 @@ class ChatConsumer(AsyncWebsocketConsumer):
             self.group,
             {
                 "type": EVENT_TYPE,
-                "text": json.dumps({"type": "presence", "count": count}),
+                "text": json.dumps({"type": "presence", "count": people_count(count)}),
             },
         )
 
     # --- upkeep ----------------------------------------------------------------------------
 
-    async def _watch(self) -> None:
-        """Close idle sockets; drop members who lost access; announce closing."""
+    def _versions(self) -> tuple[int, ...]:
+        versions = chat.access_versions(self.access_keys)
+        return tuple(versions[key] for key in self.access_keys)
+
+    async def upkeep(self, now: float, versions: dict[str, int]) -> None:
+        """Called by the worker's watch every few seconds: idle timeout, the room's
+        closing time, and a permission re-check when an access version moved."""
         try:
-            while True:
-                await asyncio.sleep(self.RECHECK_SECONDS)
-                if time.monotonic() - self.last_frame > self.IDLE_SECONDS:
-                    await self.close(code=4408)
-                    return
-                allowed, is_open = await database_sync_to_async(self._recheck)()
-                if not allowed:
-                    await self._error(
-                        chat.ChatError(
-                            "not_allowed", _("You no longer have access to this room.")
-                        )
+            if now - self.last_frame > self.IDLE_SECONDS:
+                await self.close(code=4408)
+                return
+            if not self.closed_sent and not self.room.is_open():
+                self.closed_sent = True
+                await self.send_json({"type": "room.closed"})
+            seen = tuple(versions.get(key, 0) for key in self.access_keys)
+            if seen == self.access_seen:
+                return
+            self.access_seen = seen
+            allowed, is_open = await database_sync_to_async(self._recheck)()
+            if not allowed:
+                await self._error(
+                    chat.ChatError(
+                        "not_allowed", _("You no longer have access to this room.")
                     )
-                    await self.close(code=4403)
-                    return
-                if not is_open and not self.closed_sent:
-                    self.closed_sent = True
-                    await self.send_json({"type": "room.closed"})
-        except asyncio.CancelledError:
-            pass
+                )
+                await self.close(code=4403)
+                return
+            if not is_open and not self.closed_sent:
+                self.closed_sent = True
+                await self.send_json({"type": "room.closed"})
         except Exception:
-            logger.exception("chat watchdog failed; closing the socket")
+            logger.exception("chat upkeep failed; closing the socket")
             await self.close(code=1011)
 
     def _recheck(self) -> tuple[bool, bool]:
@@ -309,3 +321,58 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 self.counted = False
                 return False
         return True
+
+
+class Watch:
+    """One upkeep loop per worker (per event loop) for all its chat sockets.
+
+    Every ``SECONDS`` it reads the access versions of its sockets' members and rooms in
+    one cache round trip, then lets each socket act: idle timeout, room closing, and a
+    database re-check only where a version moved (``forums.chat``, ``forums.signals``).
+    A member who loses access is out within 5 s, and a worker holding thousands of quiet
+    sockets does no per-socket database work.
+    """
+
+    SECONDS = 2.0
+
+    def __init__(self) -> None:
+        self._state: dict[int, dict] = {}
+
+    def _loop_state(self) -> dict:
+        loop = asyncio.get_running_loop()
+        state = self._state.get(id(loop))
+        if state is None or state["loop"] is not loop:
+            state = {"loop": loop, "sockets": set(), "task": None}
+            self._state[id(loop)] = state
+        return state
+
+    def add(self, consumer: ChatConsumer) -> None:
+        state = self._loop_state()
+        state["sockets"].add(consumer)
+        if state["task"] is None or state["task"].done():
+            state["task"] = asyncio.create_task(self._run(state))
+
+    def discard(self, consumer: ChatConsumer) -> None:
+        with contextlib.suppress(RuntimeError):  # no running loop
+            self._loop_state()["sockets"].discard(consumer)
+
+    async def _run(self, state: dict) -> None:
+        while state["sockets"]:
+            await asyncio.sleep(self.SECONDS)
+            sockets = list(state["sockets"])
+            if not sockets:
+                break
+            keys = {key for consumer in sockets for key in consumer.access_keys}
+            try:
+                versions = await database_sync_to_async(chat.access_versions)(keys)
+            except Exception:
+                logger.exception("chat watch could not read access versions")
+                continue
+            now = time.monotonic()
+            await asyncio.gather(
+                *(consumer.upkeep(now, versions) for consumer in sockets),
+                return_exceptions=True,
+            )
+
+
+watch = Watch()

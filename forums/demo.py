@@ -465,9 +465,9 @@ THREADS = [
                 "Hillside: the PPH box and our time-to-uterotonic chart.",
             ),
             (
-                "safe.poster",
+                "qi.member",
                 False,
-                "Kato: triage of sick children at the gate, still early days.",
+                "Hillside: triage of sick children at the gate, still early days.",
             ),
         ],
         None,
@@ -858,10 +858,15 @@ def seed(context: dict) -> None:
             outcome=outcome,
             anonymous=anonymous,
             tags=tags,
+            rate_limited=False,  # history being imported, not people posting
         )
         posts = [
             services.post_create(
-                thread=thread, author=users[who], body=text, anonymous=anon
+                thread=thread,
+                author=users[who],
+                body=text,
+                anonymous=anon,
+                rate_limited=False,
             )
             for who, anon, text in replies
         ]

@@ -221,9 +221,12 @@ def can_react(user, post: Post) -> bool:
 
 
 def can_see_reactors(user, post: Post) -> bool:
-    """Who reacted is shown on named posts only: on an anonymous post the list of
-    reactors could point at the author's colleagues."""
-    return not post.anonymous and can_view_thread(user, post.thread)
+    """Who reacted is shown on named posts outside safe spaces only: on an anonymous
+    post the list could point at the author's colleagues, and in a safe space a
+    reaction is itself an admission (counts are shown, never names)."""
+    if post.anonymous or post.thread.space.safe_space:
+        return False
+    return can_view_thread(user, post.thread)
 
 
 def can_pin_or_lock(user, thread: Thread) -> bool:

@@ -245,6 +245,16 @@ def tag_detail(request, slug: str):
     return render(request, "forums/tag.html", _page(request, tag=tag, threads=threads))
 
 
+def held_reason(post: Post) -> str:
+    """Why the author's post is hidden, in words, without naming who flagged it."""
+    from moderation.services import open_case
+
+    case = open_case(post)
+    if case is None:
+        return _("A moderator hid it.")
+    return case.get_reason_display()
+
+
 # --- Threads ------------------------------------------------------------------------
 
 
@@ -275,6 +285,11 @@ def thread_detail(request, pk: int):
         post.can_react = can_react and not post.is_deleted
         post.can_quote = can_reply and not post.is_deleted
         post.show_hidden = is_moderator
+        post.show_reactors = not post.anonymous and not space.safe_space
+        # The author still sees their hidden post, why, and that an edit resubmits it.
+        post.held_own = post.hidden and not is_moderator and post.author_id == user.pk
+        if post.held_own:
+            post.held_reason = held_reason(post)
         post.mine = mine.get(post.pk, set())
         post.is_answer = post.pk == thread.accepted_answer_id
     accepted = None
@@ -497,12 +512,27 @@ def post_edit(request, pk: int):
         except ValidationError as error:
             _form_errors(form, error)
         else:
+            if post.hidden and post.author_id == request.user.pk:
+                messages.success(
+                    request,
+                    _(
+                        "Thank you. Your edit is with the moderators; the post "
+                        "reappears once one of them has looked at it."
+                    ),
+                )
             return redirect(_post_url(post.thread, post))
+    resubmit = post.hidden and post.author_id == request.user.pk
     return render(
         request,
         "forums/post_edit.html",
         _page(
-            request, post=post, thread=post.thread, space=post.thread.space, form=form
+            request,
+            post=post,
+            thread=post.thread,
+            space=post.thread.space,
+            form=form,
+            resubmit=resubmit,
+            held_reason=held_reason(post) if resubmit else "",
         ),
     )
 

@@ -21,6 +21,10 @@ DEFAULTS: dict[str, Any] = {
     "RELATED_ITEMS": 5,
     # Newsletter emails per background task (one SMTP connection each).
     "NEWSLETTER_BATCH_SIZE": 200,
+    # Newsletter sign-ups (visitors): at most N per period per IP address, and per
+    # email address, so the form cannot be used to flood someone's inbox.
+    "SUBSCRIBE_LIMIT_PER_IP": (10, 3600),
+    "SUBSCRIBE_LIMIT_PER_ADDRESS": (3, 86400),
     # Days a double opt-in confirmation link stays valid.
     "CONFIRMATION_DAYS": 7,
     # Absolute links in emails and feeds. Empty: fall back to WAGTAILADMIN_BASE_URL.

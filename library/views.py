@@ -3,6 +3,9 @@ case-study submission and episode transcripts. Thin: forms, services, templates.
 
 from __future__ import annotations
 
+import hashlib
+import time
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -13,6 +16,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 from taggit.models import Tag
+
+from community.counters import bump
 
 from . import contrib, permissions, services
 from .conf import setting
@@ -56,17 +61,41 @@ def transcript(request, pk: int):
     return render(request, "library/transcript.html", {"episode": episode})
 
 
+def _over_limit(key: str, limit: tuple[int, int]) -> bool:
+    count, seconds = limit
+    window = int(time.time() // seconds)
+    return bump(f"library:{key}:{window}", timeout=seconds + 1) > count
+
+
 @require_http_methods(["GET", "POST"])
 def newsletter_subscribe(request):
     form = SubscribeForm(request.POST or None)
+    status = 200
     if request.method == "POST" and form.is_valid():
-        services.subscription_request(
-            email=form.cleaned_data["email"], language=get_language() or ""
-        )
-        # The same answer whether or not the address was known: nobody learns who
-        # subscribes.
-        return render(request, "library/newsletter_check_email.html", {})
-    return render(request, "library/newsletter_subscribe.html", {"form": form})
+        email = form.cleaned_data["email"]
+        ip = request.META.get("REMOTE_ADDR") or "unknown"
+        if _over_limit(f"subscribe:ip:{ip}", setting("SUBSCRIBE_LIMIT_PER_IP")) or (
+            _over_limit(
+                f"subscribe:to:{hashlib.sha256(email.lower().encode()).hexdigest()}",
+                setting("SUBSCRIBE_LIMIT_PER_ADDRESS"),
+            )
+        ):
+            form.add_error(
+                None,
+                _(
+                    "Too many sign-ups in a short time. Please try again later; "
+                    "your address is still in the box."
+                ),
+            )
+            status = 429
+        else:
+            services.subscription_request(email=email, language=get_language() or "")
+            # The same answer whether or not the address was known: nobody learns
+            # who subscribes.
+            return render(request, "library/newsletter_check_email.html", {})
+    return render(
+        request, "library/newsletter_subscribe.html", {"form": form}, status=status
+    )
 
 
 @require_http_methods(["GET", "POST"])

@@ -32,6 +32,7 @@ class CaseReason(models.TextChoices):
     NEW_MEMBER_LINKS = "new_member_links", _("A new member's post with links")
     PATIENT_PATTERN = "patient_pattern", _("May contain patient identifiers")
     REVIEW_REQUIRED = "review_required", _("Author's posts need review")
+    RESUBMITTED = "resubmitted", _("Edited by its author after being hidden")
 
 
 class Case(models.Model):

@@ -146,13 +146,17 @@ def content_screen(*, content, author, text: str) -> Case | None:
 
 @transaction.atomic
 def content_resubmit(*, content, author, text: str) -> Case | None:
-    """After the author edits held content, it goes back in the queue (still hidden)."""
+    """After the author edits hidden content, it goes back in the queue, still hidden,
+    at the back of the line: a moderator keeps (restores) or hides it again."""
     case = open_case(content)
     if case is None:
-        return content_screen(content=content, author=author, text=text)
+        if not adapter_for(content).is_hidden(content):
+            return content_screen(content=content, author=author, text=text)
+        case = _case_for(content, CaseReason.RESUBMITTED)
     case.excerpt = _excerpt(content)
     case.created = timezone.now()
-    case.save(update_fields=["excerpt", "created"])
+    case.status = CaseStatus.HELD
+    case.save(update_fields=["excerpt", "created", "status"])
     return case
 
 

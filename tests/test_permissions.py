@@ -193,3 +193,10 @@ def test_role_groups_follow_memberships(world, editor):
 
     services.membership_delete(membership=editor.memberships.get())
     assert not editor.groups.filter(name="Editors").exists()
+
+
+@pytest.mark.parametrize("n,shown", [(0, 0), (1, None), (4, None), (5, 5), (40, 40)])
+def test_counts_of_people_start_at_five(n, shown):
+    from community.privacy import people_count
+
+    assert people_count(n) == shown

@@ -1,4 +1,9 @@
 from django import template
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+
+from community.conf import setting
+from community.privacy import people_count
 
 register = template.Library()
 
@@ -13,3 +18,21 @@ def query_replace(context, **changes) -> str:
         else:
             params[key] = value
     return params.urlencode()
+
+
+@register.simple_tag
+def code_of_conduct_link() -> str:
+    """The link every compose form carries: what we write here follows the code."""
+    return format_html(
+        '<p class="muted coc">{} <a href="{}">{}</a></p>',
+        _("Before you post, remember our"),
+        setting("CODE_OF_CONDUCT_URL"),
+        _("code of conduct"),
+    )
+
+
+@register.filter
+def people(n) -> str:
+    """A count of people, as ``community.privacy`` allows it to be shown."""
+    shown = people_count(int(n or 0))
+    return _("a few") if shown is None else str(shown)

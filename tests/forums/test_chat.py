@@ -332,15 +332,24 @@ async def test_removed_member_is_disconnected_within_five_seconds(room, world):
 
 
 async def test_presence_counts_people_not_names(safe_room, practitioner, world):
-    peer = await database_sync_to_async(member)(Role.PRACTITIONER, world.other_facility)
+    """Below five people the count is "a few" (null): a small number points at people."""
+    peers = [
+        await database_sync_to_async(member)(Role.PRACTITIONER, world.other_facility)
+        for _ in range(4)
+    ]
     a, _, _ = await connect(safe_room, practitioner)
-    b, _, _ = await connect(safe_room, peer)
     presence, _ = await frames_until(a, "presence")
-    while presence["count"] < 2:
+    assert set(presence) == {"type", "count"} and presence["count"] is None
+    others = []
+    for peer in peers:
+        other, _, _ = await connect(safe_room, peer)
+        others.append(other)
+    presence, _ = await frames_until(a, "presence")
+    while presence["count"] is None:
         presence, _ = await frames_until(a, "presence")
-    assert set(presence) == {"type", "count"}
-    await a.disconnect()
-    await b.disconnect()
+    assert presence == {"type": "presence", "count": 5}
+    for communicator in [a, *others]:
+        await communicator.disconnect()
 
 
 # --- HTTP fallback -----------------------------------------------------------------------
@@ -476,3 +485,46 @@ def test_slow_mode_is_for_moderators(room, practitioner, district_lead):
             room=room, author=practitioner, body="two", client_id=uuid.uuid4()
         )
     assert refused.value.code == "rate_limited"
+
+
+async def test_suspended_or_deactivated_members_are_dropped_within_five_seconds(
+    room, world, moderator
+):
+    from moderation import services as moderation_services
+
+    suspended = await database_sync_to_async(member)(
+        Role.PRACTITIONER, world.sibling_facility
+    )
+    leaver = await database_sync_to_async(member)(
+        Role.PRACTITIONER, world.sibling_facility
+    )
+    stays = await database_sync_to_async(member)(
+        Role.PRACTITIONER, world.sibling_facility
+    )
+    a, _, _ = await connect(room, suspended)
+    b, _, _ = await connect(room, leaver)
+    c, _, _ = await connect(room, stays)
+    await a.send_json_to(send_frame("a thing I should not have said"))
+    ack, _ = await frames_until(a, "message.ack")
+    message = await database_sync_to_async(ChatMessage.objects.get)(pk=ack["id"])
+    await database_sync_to_async(moderation_services.decision_make)(
+        content=message,
+        moderator=moderator,
+        action="suspend",
+        reason="Repeated",
+        days=3,
+    )
+
+    def deactivate():
+        leaver.is_active = False
+        leaver.save()
+
+    await database_sync_to_async(deactivate)()
+    for dropped in (a, b):
+        error, _ = await frames_until(dropped, "error", timeout=6)
+        assert error["code"] == "not_allowed"
+    # The others carry on.
+    await c.send_json_to(send_frame("still here"))
+    ack, _ = await frames_until(c, "message.ack")
+    assert ack["id"]
+    await c.disconnect()

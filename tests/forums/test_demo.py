@@ -9,6 +9,7 @@ from forums.models import Post, Space, Thread, Visibility
 @pytest.mark.django_db
 def test_seed_demo_twice_is_idempotent(settings):
     settings.COMMUNITY = {**settings.COMMUNITY, "ALLOW_DEMO_SEED": True}
+    settings.MODERATION = {}  # the real rate limits, as `make run` has them
     call_command("seed_demo", "--quiet-accounts")
     counts = (Space.objects.count(), Thread.objects.count(), Post.objects.count())
     call_command("seed_demo", "--quiet-accounts")

@@ -67,12 +67,28 @@ def test_reactors_of_anonymous_post_not_listed(client, peer, safe_thread):
     )
 
 
-def test_reactors_of_named_post_listed(client, practitioner, peer, safe_thread):
+def test_reactors_in_a_safe_space_not_listed(client, practitioner, peer, safe_thread):
+    """Even on a named post: in a safe space a reaction is itself an admission."""
     post = safe_thread.posts.get(number=2)
     services.reaction_toggle(post=post, user=practitioner, kind="helpful")
     client.force_login(peer)
+    url = reverse("forums:post_reactions", args=[post.pk])
+    assert client.get(url).status_code == 404
+    html = client.get(safe_thread.get_absolute_url()).content.decode()
+    assert url not in html and "Helpful 1" in html
+
+
+def test_reactors_of_named_post_listed(client, practitioner, peer, spaces):
+    thread = services.thread_create(
+        space=spaces.public, author=peer, title="Open question", body="What works?"
+    )
+    post = thread.posts.get(number=1)
+    services.reaction_toggle(post=post, user=practitioner, kind="helpful")
+    client.force_login(peer)
     html = client.get(reverse("forums:post_reactions", args=[post.pk])).content.decode()
-    assert "Kofi Asante" in html  # named reaction on a named post
+    named(practitioner, "Grace Mwale")
+    html = client.get(reverse("forums:post_reactions", args=[post.pk])).content.decode()
+    assert "Grace Mwale" in html
 
 
 def test_visitor_reads_public_space_but_not_members_space(client, practitioner, spaces):

@@ -101,3 +101,9 @@ def test_only_facility_leads_submit(client, library, as_role, role):
 def test_visitors_are_asked_to_sign_in(client, library):
     response = client.get(URL)
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_the_form_links_the_code_of_conduct(client, library, facility_lead):
+    client.force_login(facility_lead)
+    html = client.get(reverse("library:case_study_submit")).content.decode()
+    assert 'href="/code-of-conduct/"' in html

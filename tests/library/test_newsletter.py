@@ -352,3 +352,27 @@ def test_email_preview_mode_renders_the_email(rf, archive, editor):
     html = issue.serve_preview(request, "email").content.decode()
     assert "Thank you for your run charts." in html
     assert 'href="#unsubscribe"' in html
+
+
+def test_the_subscribe_form_is_rate_limited_and_keeps_the_address(client, settings, db):
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.LIBRARY = {
+        **getattr(settings, "LIBRARY", {}),
+        "SUBSCRIBE_LIMIT_PER_IP": (3, 3600),
+        "SUBSCRIBE_LIMIT_PER_ADDRESS": (2, 86400),
+    }
+    url = reverse("library:newsletter_subscribe")
+    # One address cannot be signed up over and over (someone else's inbox).
+    for _ in range(2):
+        assert client.post(url, {"email": "ama@example.org"}).status_code == 200
+    response = client.post(url, {"email": "AMA@example.org"})
+    assert response.status_code == 429
+    html = response.content.decode()
+    assert "Too many sign-ups in a short time" in html
+    assert 'value="AMA@example.org"' in html
+    # Nor can one address (IP) sign up many.
+    assert client.post(url, {"email": "kofi@example.org"}).status_code == 429
+    assert Subscriber.objects.filter(email__iexact="ama@example.org").count() == 1
+    cache.clear()

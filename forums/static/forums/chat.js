@@ -67,7 +67,7 @@
         .then(function (r) { return r.json(); })
         .then(function (data) {
           data.messages.forEach(function (m) { self.handle(m); });
-          if (self.presence && typeof data.presence === "number") self.setPresence(data.presence);
+          if (self.presence && "presence" in data) self.setPresence(data.presence);
           setTimeout(poll, data.more ? 0 : POLL_MS);
         })
         .catch(function () { setTimeout(poll, POLL_MS * 2); });
@@ -151,7 +151,10 @@
   };
 
   Chat.prototype.setPresence = function (count) {
-    if (this.presence) this.presence.textContent = this.presence.textContent.replace(/\d+/, String(count));
+    // Below the minimum group size the server sends null: "a few", never a number.
+    if (!this.presence) return;
+    var d = this.presence.dataset;
+    this.presence.textContent = count === null ? d.few : d.many.replace("__n__", String(count));
   };
 
   Chat.prototype.showError = function (text) {

@@ -1,0 +1,49 @@
+"""What can change who may be in a chat room bumps an access version (``forums.chat``),
+so open sockets re-check themselves within seconds, without polling the database."""
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+
+from community.models import Membership
+from moderation.models import Sanction
+
+from . import chat
+from .models import Room, Space, SpaceMembership
+
+
+def _user_changed(user_id) -> None:
+    if user_id:
+        transaction.on_commit(lambda: chat.access_touch_user(user_id))
+
+
+def _membership(sender, instance, **kwargs) -> None:
+    _user_changed(instance.user_id)
+
+
+def _account(sender, instance, update_fields=None, **kwargs) -> None:
+    # Logins save last_login only: no need to wake every socket of this member.
+    if update_fields is None or "is_active" in update_fields:
+        _user_changed(instance.pk)
+
+
+def _room(sender, instance, **kwargs) -> None:
+    room_id = instance.pk
+    transaction.on_commit(lambda: chat.access_touch_room(room_id))
+
+
+def _space(sender, instance, **kwargs) -> None:
+    for room_id in Room.objects.filter(space=instance).values_list("pk", flat=True):
+        transaction.on_commit(lambda room_id=room_id: chat.access_touch_room(room_id))
+
+
+def connect() -> None:
+    User = get_user_model()
+    for model in (Membership, SpaceMembership, Sanction):
+        post_save.connect(_membership, sender=model, dispatch_uid=f"chat-acl-{model}")
+        post_delete.connect(
+            _membership, sender=model, dispatch_uid=f"chat-acl-del-{model}"
+        )
+    post_save.connect(_account, sender=User, dispatch_uid="chat-acl-user")
+    post_save.connect(_room, sender=Room, dispatch_uid="chat-acl-room")
+    post_save.connect(_space, sender=Space, dispatch_uid="chat-acl-space")
