@@ -17,6 +17,8 @@ SEARCH_GROUPS_HOOK = "community_search_groups"
 # fn(request, facility) -> HomeSection | None: a block on a facility's public profile
 # (its QI projects, case studies, exchange visits hosted...).
 FACILITY_SECTIONS_HOOK = "community_facility_sections"
+# fn(request) -> NavItem | None: a link in the site's main navigation.
+NAV_HOOK = "community_nav_items"
 
 
 @dataclass
@@ -26,6 +28,14 @@ class HomeSection:
     template: str
     context: dict[str, Any] = field(default_factory=dict)
     order: int = 100
+
+
+@dataclass
+class NavItem:
+    label: str
+    url: str
+    order: int = 100
+    current: bool = False
 
 
 @dataclass
@@ -49,3 +59,12 @@ def search_groups(request, query: str) -> list[SearchGroup]:
 def facility_sections(request, facility) -> list[HomeSection]:
     sections = [fn(request, facility) for fn in hooks.get_hooks(FACILITY_SECTIONS_HOOK)]
     return sorted((s for s in sections if s is not None), key=lambda s: s.order)
+
+
+def nav_items(request) -> list[NavItem]:
+    items = [fn(request) for fn in hooks.get_hooks(NAV_HOOK)]
+    items = sorted((i for i in items if i is not None), key=lambda i: i.order)
+    path = getattr(request, "path", "")
+    for item in items:
+        item.current = item.url != "/" and path.startswith(item.url)
+    return items

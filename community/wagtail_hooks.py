@@ -77,3 +77,12 @@ def member_results(request, query):
             }
         )
     return SearchGroup(key="members", title=_("Members"), results=results, order=800)
+
+
+@hooks.register("community_nav_items")
+def directory_nav(request):
+    from django.utils.translation import gettext as _
+
+    from .sections import NavItem
+
+    return NavItem(_("Who has tried what"), reverse("community:directory"), order=60)

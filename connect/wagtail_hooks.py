@@ -142,3 +142,13 @@ def tagged_needs(user, tag, limit):
         ],
         order=400,
     )
+
+
+@hooks.register("community_nav_items")
+def needs_nav(request):
+    from django.urls import reverse
+    from django.utils.translation import gettext as _
+
+    from community.sections import NavItem
+
+    return NavItem(_("Learning needs"), reverse("connect:needs"), order=50)

@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy
 from community import permissions as cp
 from community.models import Level, Organisation
 
+from .conf import setting
 from .models import (
     CadenceInvite,
     Event,
@@ -38,12 +39,6 @@ from .models import (
     RegistrationStatus,
 )
 
-DEFAULTS = {
-    "CADENCE_DUE_MONTHS": 2,
-    "CADENCE_OVERDUE_MONTHS": 3,
-    "CADENCE_MONTHS_SHOWN": 12,
-    "CADENCE_TIMEZONES": {},
-}
 # Every kind of event where facilities meet and share counts.
 SHARING_KINDS = (
     EventKind.COLLABORATIVE,
@@ -61,8 +56,7 @@ STATE_LABELS = {
 
 
 def conf(name: str):
-    overrides = getattr(settings, "EVENTS", {}) or {}
-    return overrides.get(name, DEFAULTS[name])
+    return setting(name)
 
 
 def district_zone(district: Organisation) -> ZoneInfo:

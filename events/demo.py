@@ -27,7 +27,9 @@ DISTRICTS = {
     "northern-hills": (
         "district.lead",
         "hillside-district-hospital",
-        ["practitioner", "qi.member", "facility.lead", "safe.poster"],
+        # Not safe.poster: that demo member only ever posts anonymously, and
+        # organisers see who registered.
+        ["practitioner", "qi.member", "facility.lead"],
     ),
     "lakeside": ("lead.lakeside", "lakeside-regional-hospital", ["nurse.lakeside"]),
     "coastal-plains": (
@@ -120,7 +122,7 @@ LIVE_CHAT = [
 ]
 LIVE_QUESTIONS = [
     ("qi.member", False, "How do you measure blood loss without calibrated drapes?"),
-    ("safe.poster", True, "What do we do when oxytocin is out of stock at night?"),
+    ("midwife.coastal", True, "What do we do when oxytocin is out of stock at night?"),
     ("nurse.lakeside", False, "Who checks the kit at shift change?"),
 ]
 LIVE_VOTES = {
@@ -219,7 +221,6 @@ def _live_webinar(users, country) -> Event:
         "practitioner",
         "qi.member",
         "facility.lead",
-        "safe.poster",
         "nurse.lakeside",
         "midwife.coastal",
     ]

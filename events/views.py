@@ -18,7 +18,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from taggit.models import Tag
 
+from community import permissions as community_permissions
 from community.models import Level, Organisation
+from community.permissions import Cap
 
 from . import calendars, permissions, services
 from .conf import setting
@@ -125,6 +127,8 @@ def _listing(request, *, past: bool, organisation: Organisation | None = None):
         # Visitors see each event in its own zone; members in theirs.
         "zone": viewer_zone(request) if request.user.is_authenticated else None,
         "can_schedule": permissions.can_schedule_anything(request.user),
+        "can_view_cadence": Cap.VIEW_DISTRICT_DATA
+        in community_permissions.capabilities(request.user),
     }
 
 

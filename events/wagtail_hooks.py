@@ -44,3 +44,13 @@ def upcoming_events(request):
 
 
 from events import visit_hooks  # noqa: E402, F401  (exchange visits, cadence)
+
+
+@hooks.register("community_nav_items")
+def events_nav(request):
+    from django.urls import reverse
+    from django.utils.translation import gettext as _
+
+    from community.sections import NavItem
+
+    return NavItem(_("Events"), reverse("events:index"), order=20)

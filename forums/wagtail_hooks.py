@@ -41,3 +41,13 @@ def forum_results(request, query):
         results=search_results(request.user, query, setting("SEARCH_RESULTS")),
         order=200,
     )
+
+
+@hooks.register("community_nav_items")
+def forums_nav(request):
+    from django.urls import reverse
+    from django.utils.translation import gettext as _
+
+    from community.sections import NavItem
+
+    return NavItem(_("Forums"), reverse("forums:index"), order=10)

@@ -98,3 +98,13 @@ def facility_improvement(request, facility):
         context={"stories": stories, "projects": projects, "adopted": adopted},
         order=200,
     )
+
+
+@hooks.register("community_nav_items")
+def improvement_nav(request):
+    from django.urls import reverse
+    from django.utils.translation import gettext as _
+
+    from community.sections import NavItem
+
+    return NavItem(_("Improvement"), reverse("improvement:index"), order=40)

@@ -146,3 +146,22 @@ def facility_case_studies(request, facility):
         context={"studies": studies},
         order=300,
     )
+
+
+@hooks.register("community_nav_items")
+def library_nav(request):
+    """The library is a Wagtail page wherever editors put it: its address is looked up
+    once every few minutes, not on every page."""
+    from django.core.cache import cache
+    from django.utils.translation import gettext as _
+
+    from community.sections import NavItem
+
+    from .models import LibraryIndexPage
+
+    def index_url():
+        index = LibraryIndexPage.objects.live().first()
+        return index.url if index is not None else ""
+
+    url = cache.get_or_set("library:nav-url", index_url, timeout=300)
+    return NavItem(_("Library"), url, order=30) if url else None

@@ -36,3 +36,12 @@ def people(n) -> str:
     """A count of people, as ``community.privacy`` allows it to be shown."""
     shown = people_count(int(n or 0))
     return _("a few") if shown is None else str(shown)
+
+
+@register.simple_tag(takes_context=True)
+def site_nav(context) -> list:
+    """The main navigation the installed plugins contribute (``NAV_HOOK``)."""
+    from community.sections import nav_items
+
+    request = context.get("request")
+    return nav_items(request) if request is not None else []

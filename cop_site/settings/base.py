@@ -288,6 +288,9 @@ WAGTAILDOCS_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 WAGTAILDOCS_SERVE_METHOD = "serve_view"
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 TAGGIT_CASE_INSENSITIVE = True
+# ASCII tag slugs ("réanimation néonatale" → reanimation-neonatale): plain URLs that
+# every tag page's <slug:…> route accepts.
+TAGGIT_STRIP_UNICODE_WHEN_SLUGIFYING = True
 # Content in English and French with Wagtail's own i18n: editors translate pages with
 # the simple translation workflow. The UI language is the member's choice (profile,
 # footer form, browser), kept in a cookie: no language prefix in URLs. Wagtail serves
