@@ -3,7 +3,6 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from community.conf import setting
-from community.privacy import people_count
 
 register = template.Library()
 
@@ -29,13 +28,6 @@ def code_of_conduct_link() -> str:
         setting("CODE_OF_CONDUCT_URL"),
         _("code of conduct"),
     )
-
-
-@register.filter
-def people(n) -> str:
-    """A count of people, as ``community.privacy`` allows it to be shown."""
-    shown = people_count(int(n or 0))
-    return _("a few") if shown is None else str(shown)
 
 
 @register.simple_tag(takes_context=True)
