@@ -3,8 +3,9 @@
     python -m bench.chat [--clients 500] [--rate 20] [--duration 20] [--idle 2000]
 
 Needs Redis (``BENCH_CHAT_REDIS_URL``, default database 15 of 127.0.0.1:6379, which it
-empties first). Uses its own SQLite
-database (``BENCH_CHAT_DATABASE_URL``, default a file in /tmp). Starts two workers,
+empties first) and PostgreSQL (``BENCH_CHAT_DATABASE_URL``, default database
+``cop_bench_chat`` on 127.0.0.1:5432, created when missing). Readers are spread over
+``--processes`` load-generator processes. Starts two workers,
 connects ``--clients`` readers split across them, sends ``--rate`` messages a second for
 ``--duration`` seconds from one writer, and measures fan-out latency (send to receive,
 per delivered frame), deliveries per second, and the memory one worker needs per idle
@@ -33,7 +34,11 @@ import websockets
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
-DB = os.environ.get("BENCH_CHAT_DATABASE_URL", "sqlite:////tmp/cop-bench-chat.sqlite3")
+# PostgreSQL, as in the scaled set-up this measures (created when missing). On SQLite
+# every message's commit waits on the file in the sending worker.
+DB = os.environ.get(
+    "BENCH_CHAT_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/cop_bench_chat"
+)
 # Its own Redis database, emptied first: connection counters and presence left by an
 # earlier run would otherwise refuse sockets.
 REDIS = os.environ.get("BENCH_CHAT_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -281,6 +286,10 @@ def main() -> None:
     import redis
 
     redis.Redis.from_url(REDIS).flushdb()
+    if DB.startswith("postgres"):
+        from bench.library import database
+
+        database(DB)
     users = max(args.clients, args.idle) // SOCKETS_PER_USER + 2
     room, cookies = prepare(users)
     ports = [8301, 8302]
