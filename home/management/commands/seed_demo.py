@@ -9,6 +9,7 @@ from importlib import import_module
 from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.test.utils import override_settings
 
 from community.conf import setting
 from community.demo import demo_password
@@ -26,7 +27,10 @@ class Command(BaseCommand):
                 "Demo data is disabled by these settings (COMMUNITY['ALLOW_DEMO_SEED'])."
             )
         context: dict = {}
-        with transaction.atomic():
+        # The demo's emails (past newsletters, notices) are history, not news: they are
+        # kept in memory rather than printed over the accounts list in the console.
+        memory = "django.core.mail.backends.locmem.EmailBackend"
+        with override_settings(EMAIL_BACKEND=memory), transaction.atomic():
             for config in apps.get_app_configs():
                 try:
                     module = import_module(f"{config.name}.demo")
