@@ -20,8 +20,27 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
-def setting(name: str) -> Any:
-    overrides = getattr(django_settings, "COMMUNITY", {})
+def read_setting(namespace: str, defaults: dict[str, Any], name: str) -> Any:
+    """``settings.<namespace>[name]`` if the host set it, else the plugin's default.
+    Read on every call, so ``override_settings`` in tests just works. Each plugin's
+    ``conf.setting`` is this with its own namespace and defaults."""
+    overrides = getattr(django_settings, namespace, {}) or {}
     if name in overrides:
         return overrides[name]
-    return DEFAULTS[name]
+    return defaults[name]
+
+
+def setting(name: str) -> Any:
+    return read_setting("COMMUNITY", DEFAULTS, name)
+
+
+def site_url(own: str = "") -> str:
+    """The site's absolute address for emails and feeds: a plugin's own ``SITE_URL``
+    if set, else Wagtail's ``WAGTAILADMIN_BASE_URL``; no trailing slash."""
+    return (own or getattr(django_settings, "WAGTAILADMIN_BASE_URL", "")).rstrip("/")
+
+
+def absolute(path: str, own: str = "") -> str:
+    if path.startswith(("http://", "https://")):
+        return path
+    return f"{site_url(own)}{path}"

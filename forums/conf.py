@@ -7,7 +7,8 @@ A host overrides only the keys it needs:
 
 from typing import Any
 
-from django.conf import settings as django_settings
+from community.conf import read_setting
+from community.conf import site_url as base_site_url
 
 DEFAULTS: dict[str, Any] = {
     # Posts per thread page; permalinks compute the page from the post number.
@@ -36,13 +37,8 @@ DEFAULTS: dict[str, Any] = {
 
 
 def setting(name: str) -> Any:
-    overrides = getattr(django_settings, "FORUMS", {})
-    if name in overrides:
-        return overrides[name]
-    return DEFAULTS[name]
+    return read_setting("FORUMS", DEFAULTS, name)
 
 
 def site_url() -> str:
-    return (
-        setting("SITE_URL") or getattr(django_settings, "WAGTAILADMIN_BASE_URL", "")
-    ).rstrip("/")
+    return base_site_url(setting("SITE_URL"))

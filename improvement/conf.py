@@ -7,7 +7,7 @@ A host overrides only the keys it needs:
 
 from typing import Any
 
-from django.conf import settings as django_settings
+from community.conf import read_setting
 
 DEFAULTS: dict[str, Any] = {
     # How many leading months form a run chart's baseline median when nothing else
@@ -32,7 +32,4 @@ DEFAULTS: dict[str, Any] = {
 
 
 def setting(name: str) -> Any:
-    overrides = getattr(django_settings, "IMPROVEMENT", {})
-    if name in overrides:
-        return overrides[name]
-    return DEFAULTS[name]
+    return read_setting("IMPROVEMENT", DEFAULTS, name)

@@ -7,7 +7,9 @@ A host overrides only the keys it needs:
 
 from typing import Any
 
-from django.conf import settings as django_settings
+from community.conf import absolute as base_absolute
+from community.conf import read_setting
+from community.conf import site_url as base_site_url
 
 DEFAULTS: dict[str, Any] = {
     # Resources per page on the library index.
@@ -58,19 +60,12 @@ DEFAULTS: dict[str, Any] = {
 
 
 def setting(name: str) -> Any:
-    overrides = getattr(django_settings, "LIBRARY", {})
-    if name in overrides:
-        return overrides[name]
-    return DEFAULTS[name]
+    return read_setting("LIBRARY", DEFAULTS, name)
 
 
 def site_url() -> str:
-    return (
-        setting("SITE_URL") or getattr(django_settings, "WAGTAILADMIN_BASE_URL", "")
-    ).rstrip("/")
+    return base_site_url(setting("SITE_URL"))
 
 
 def absolute(path: str) -> str:
-    if path.startswith(("http://", "https://")):
-        return path
-    return f"{site_url()}{path}"
+    return base_absolute(path, setting("SITE_URL"))

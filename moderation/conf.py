@@ -6,7 +6,7 @@ without touching code.
 
 from typing import Any
 
-from django.conf import settings as django_settings
+from community.conf import read_setting
 
 DEFAULTS: dict[str, Any] = {
     # A flagged item is hidden pending review once its flags weigh this much.
@@ -34,7 +34,4 @@ DEFAULTS: dict[str, Any] = {
 
 
 def setting(name: str) -> Any:
-    overrides = getattr(django_settings, "MODERATION", {})
-    if name in overrides:
-        return overrides[name]
-    return DEFAULTS[name]
+    return read_setting("MODERATION", DEFAULTS, name)
