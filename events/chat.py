@@ -3,11 +3,15 @@ moderates an event's room. Registered in ``EventsConfig.ready``."""
 
 from __future__ import annotations
 
+from django.db import transaction
+from django.db.models.signals import post_save
+
+from forums import chat
 from forums.chat import RoomOwner
 from forums.models import Room
 
 from . import permissions
-from .models import Event
+from .models import Event, Registration
 
 
 def event_of(room: Room) -> Event | None:
@@ -52,3 +56,25 @@ class EventRoomOwner(RoomOwner):
     def scope(self, room: Room):
         event = self._event(room)
         return (event.organiser if event else None), False
+
+
+# Open sockets re-check themselves when an access version moves (``forums.signals``):
+# a registration or an event changes who may be in its room.
+
+
+def _registration_saved(sender, instance, **kwargs) -> None:
+    user_id = instance.user_id
+    transaction.on_commit(lambda: chat.access_touch_user(user_id))
+
+
+def _event_saved(sender, instance, **kwargs) -> None:
+    room_id = instance.room_id
+    if room_id:
+        transaction.on_commit(lambda: chat.access_touch_room(room_id))
+
+
+def connect_signals() -> None:
+    post_save.connect(
+        _registration_saved, sender=Registration, dispatch_uid="events-chat-acl-reg"
+    )
+    post_save.connect(_event_saved, sender=Event, dispatch_uid="events-chat-acl-event")

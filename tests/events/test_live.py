@@ -233,3 +233,21 @@ def test_question_form_re_shows_what_was_typed(client, live_webinar, practitione
     )
     assert response.status_code == 400
     assert "x" * 1001 in response.text
+
+
+def test_registering_or_cancelling_moves_the_members_room_access(
+    webinar, practitioner, django_capture_on_commit_callbacks
+):
+    """Open sockets re-check themselves when their access version moves; cancelling a
+    registration must move it, or a cancelled member would stay in the webinar room."""
+    cache.clear()
+    keys = chat.access_keys(practitioner.pk, webinar.room_id)
+    start = chat.access_versions(keys)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.registration_create(event=webinar, user=practitioner)
+    registered = chat.access_versions(keys)
+    assert registered[keys[0]] > start[keys[0]]
+    with django_capture_on_commit_callbacks(execute=True):
+        services.registration_cancel(event=webinar, user=practitioner)
+    assert chat.access_versions(keys)[keys[0]] > registered[keys[0]]
+    assert not chat.can_view_room(practitioner, webinar.room)
