@@ -10,7 +10,7 @@ export DEMO_PASSWORD
 MANAGE := DJANGO_SETTINGS_MODULE=$${DJANGO_SETTINGS_MODULE:-cop_site.settings.dev} $(BIN)/python manage.py
 PO_FILES := $(shell find community home cop_site forums events library improvement moderation locale -name '*.po' 2>/dev/null)
 
-.PHONY: run test setup install messages messages-fr migrate static seed lint bench bench-chat clean
+.PHONY: run test setup install messages messages-fr migrate static seed lint bench bench-forum bench-library bench-chat clean
 
 run: setup seed
 	@echo "Serving the learning centre at http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
@@ -57,8 +57,13 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-bench: setup
+bench: bench-forum bench-library
+
+bench-forum: setup
 	$(BIN)/python -m bench.forum
+
+bench-library: setup
+	$(BIN)/python -m bench.library
 
 bench-chat: setup
 	$(BIN)/python -m bench.chat

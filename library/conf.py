@@ -18,6 +18,9 @@ DEFAULTS: dict[str, Any] = {
     "TAG_FACET_SIZE": 20,
     # Most relevant matches a search considers before facets narrow them.
     "SEARCH_LIMIT": 1000,
+    # Seconds a worker keeps its in-memory facet index at most; any change to the
+    # library replaces it sooner (see ``library.facets``).
+    "FACET_INDEX_SECONDS": 300,
     # Items per group on a tag page, and related items on a resource page.
     "TAG_PAGE_ITEMS": 20,
     "RELATED_ITEMS": 5,

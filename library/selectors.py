@@ -1,13 +1,12 @@
 """Read paths for library pages: the faceted index and what a resource page shows.
 
 The index answers in a fixed number of queries whatever the page size or number of
-facet values: the candidates with their facet fields, their tags, their languages
-(counted in memory), the page, and its prefetches.
+facet values: the search (if any), the page, and its prefetches. Facets are counted
+in memory over the worker's facet index (``library.facets``).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
@@ -17,11 +16,11 @@ from django.utils.translation import gettext as _
 
 from . import contrib
 from .conf import setting
-from .models import Kind, LibraryItem, LibrarySectionPage, TaggedLibraryItem
+from .facets import NATIONAL, facet_index
+from .models import Kind, LibraryItem
 
 MAX_QUERY = 200
 MAX_TAGS = 5
-NATIONAL = "national"
 PARAMS = ("type", "tag", "language", "district", "year", "q")
 
 
@@ -71,24 +70,6 @@ def query_string(filters: dict, **changes) -> str:
         elif value not in (None, ""):
             pairs.append((key, str(value)))
     return "?" + urlencode(pairs) if pairs else "?"
-
-
-def _sections(index) -> list[LibrarySectionPage]:
-    return list(
-        LibrarySectionPage.objects.child_of(index)
-        .select_related("organisation")
-        .only("path", "depth", "title", "organisation__slug", "organisation__name")
-    )
-
-
-def _district_q(slug: str, sections_by_slug: dict) -> Q | None:
-    if slug == NATIONAL:
-        q = Q()
-        for section in sections_by_slug.values():
-            q &= ~Q(path__startswith=section.path)
-        return q
-    section = sections_by_slug.get(slug)
-    return Q(path__startswith=section.path) if section else None
 
 
 def _search_ids(base, query: str) -> list[int]:
@@ -144,100 +125,43 @@ def _postgres_search_ids(query: str) -> list[int]:
     return ranked
 
 
-def _facet_data(base, prefix: int | None, by_path: dict):
-    """Everything the facets need about the candidate items, in three queries.
-
-    Counting in the database took one ``COUNT(DISTINCT …)`` join per facet, and with a
-    search narrowing to hundreds of ids each took most of a second on PostgreSQL at
-    10,000 resources; counting these rows in memory takes milliseconds.
-    """
-    rows = {}
-    for pk, kind, published, path in base.order_by().values_list(
-        "pk", "kind", "publication_date", "path"
-    ):
-        owner = by_path.get(path[:prefix]) if prefix else None
-        district = owner.organisation.slug if owner else NATIONAL
-        rows[pk] = (kind, published, district)
-    ids = base.order_by().values("pk")
-    tags: dict[int, set[str]] = {}
-    tag_names: dict[str, str] = {}
-    for pk, slug, name in TaggedLibraryItem.objects.filter(
-        content_object_id__in=ids
-    ).values_list("content_object_id", "tag__slug", "tag__name"):
-        tags.setdefault(pk, set()).add(slug)
-        tag_names[slug] = name
-    languages: dict[int, set[str]] = {}
-    language_names: dict[str, str] = {}
-    through = LibraryItem.languages.through
-    for pk, code, name in through.objects.filter(libraryitem_id__in=ids).values_list(
-        "libraryitem_id", "language__code", "language__name"
-    ):
-        languages.setdefault(pk, set()).add(code)
-        language_names[code] = name
-    return rows, tags, tag_names, languages, language_names
-
-
 def library_listing(*, request, index, section=None) -> dict:
     filters = parse_filters(request.GET)
-    sections = _sections(index) if index is not None else []
-    by_slug = {s.organisation.slug: s for s in sections}
-    by_path = {s.path: s for s in sections}
     if section is not None:
         filters["district"] = section.organisation.slug
-
-    base = LibraryItem.objects.live().public()
-    if index is not None:
-        base = base.descendant_of(index)
-    ranked: list[int] | None = None
+    facets_in = facet_index(index)
+    rows = facets_in.rows
+    tag_names, language_names = facets_in.tag_names, facets_in.language_names
+    candidates = rows  # newest first
     if filters["q"]:
-        ranked = _search_ids(
-            LibraryItem.objects.live().descendant_of(index)
-            if index is not None
-            else LibraryItem.objects.live(),
-            filters["q"],
+        # Best match first. The facet index holds only live, public items; the
+        # search may match others.
+        found = _search_ids(
+            LibraryItem.objects.live().descendant_of(index), filters["q"]
         )
-        base = base.filter(pk__in=ranked)
-
-    prefix = index.steplen * (index.depth + 1) if index is not None else None
-    rows, tags, tag_names, languages, language_names = _facet_data(
-        base, prefix, by_path
-    )
+        candidates = [pk for pk in found if pk in rows]
     district = filters["district"]
-    if district is not None and district != NATIONAL and district not in by_slug:
+    known = {s.slug for s in facets_in.sections}
+    if district is not None and district != NATIONAL and district not in known:
         district = None  # an unknown district narrows nothing
 
-    def passes(pk: int, skip: str | None = None) -> bool:
-        kind, published, item_district = rows[pk]
-        if filters["type"] and skip != "type" and kind != filters["type"]:
-            return False
-        if (
-            filters["language"]
-            and skip != "language"
-            and filters["language"] not in languages.get(pk, ())
-        ):
-            return False
-        if (
-            filters["year"]
-            and skip != "year"
-            and (published is None or published.year != filters["year"])
-        ):
-            return False
-        if district is not None and skip != "district" and item_district != district:
-            return False
-        return all(slug in tags.get(pk, ()) for slug in filters["tag"])
-
-    def counts(skip: str | None, values) -> dict:
-        found: dict = {}
-        for pk in rows:
-            if passes(pk, skip):
-                for value in values(pk):
-                    found[value] = found.get(value, 0) + 1
-        return found
+    tally = facets_in.tally(
+        candidates,
+        kind=filters["type"],
+        tags=filters["tag"],
+        language=filters["language"],
+        year=filters["year"],
+        district=district,
+    )
+    kinds = tally.counts["type"]
+    tag_counts = tally.counts["tag"]
+    language_counts = tally.counts["language"]
+    district_counts = tally.counts["district"]
+    year_counts = tally.counts["year"]
 
     facets = []
     link = lambda **changes: query_string(filters, **changes)  # noqa: E731
 
-    kinds = counts("type", lambda pk: (rows[pk][0],))
     facets.append(
         Facet(
             "type",
@@ -256,7 +180,6 @@ def library_listing(*, request, index, section=None) -> dict:
         )
     )
 
-    tag_counts = counts(None, lambda pk: tags.get(pk, ()))
     tag_rows = sorted(tag_counts.items(), key=lambda kv: (-kv[1], tag_names[kv[0]]))
     facets.append(
         Facet(
@@ -279,7 +202,6 @@ def library_listing(*, request, index, section=None) -> dict:
         )
     )
 
-    language_counts = counts("language", lambda pk: languages.get(pk, ()))
     facets.append(
         Facet(
             "language",
@@ -299,10 +221,9 @@ def library_listing(*, request, index, section=None) -> dict:
         )
     )
 
-    if section is None and index is not None:
-        district_counts = counts("district", lambda pk: (rows[pk][2],))
+    if section is None:
         choices = [(NATIONAL, _("National"))] + sorted(
-            ((s.organisation.slug, s.organisation.name) for s in sections),
+            ((s.slug, s.name) for s in facets_in.sections),
             key=lambda pair: pair[1],
         )
         facets.append(
@@ -323,9 +244,6 @@ def library_listing(*, request, index, section=None) -> dict:
             )
         )
 
-    year_counts = counts(
-        "year", lambda pk: () if rows[pk][1] is None else (rows[pk][1].year,)
-    )
     facets.append(
         Facet(
             "year",
@@ -343,16 +261,7 @@ def library_listing(*, request, index, section=None) -> dict:
         )
     )
 
-    allowed = [pk for pk in rows if passes(pk)]
-    if ranked is not None:
-        # Relevance order: the search's ranking, kept for the ids the facets allow.
-        keep = set(allowed)
-        ordered = [pk for pk in ranked if pk in keep]
-    else:
-        oldest = dt.date.min
-        ordered = sorted(
-            allowed, key=lambda pk: (rows[pk][1] or oldest, pk), reverse=True
-        )
+    ordered = tally.allowed  # in the candidates' order
     size = setting("PAGE_SIZE")
     number = request.GET.get("page") or 1
     paginator = Paginator(ordered, size)
@@ -361,8 +270,8 @@ def library_listing(*, request, index, section=None) -> dict:
     position = {pk: i for i, pk in enumerate(page_obj.object_list)}
     items.sort(key=lambda item: position[item.pk])
     for item in items:
-        owner = by_path.get(item.path[:prefix]) if prefix else None
-        item.district_name = owner.organisation.name if owner else ""
+        owner = facets_in.district_of(item.path)
+        item.district_name = owner.name if owner else ""
     active = [f for f in facets if f.selected]
     return {
         "filters": filters,

@@ -121,3 +121,14 @@ def as_role(request):
         return request.getfixturevalue(name)
 
     return resolve
+
+
+@pytest.fixture(autouse=True)
+def _fresh_library_facet_index():
+    """Each test's database starts afresh (rolled back); so must the library's
+    in-memory facet index, which only live changes would otherwise replace."""
+    from library import facets
+
+    facets.forget()
+    yield
+    facets.forget()
