@@ -6,10 +6,31 @@ Each plugin that has realtime routes exposes ``websocket_urlpatterns`` in its
 
 import os
 
-from django.core.asgi import get_asgi_application
+import django
+from asgiref.sync import sync_to_async
+from django.core.handlers.asgi import ASGIHandler
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cop_site.settings.dev")
-django_asgi_app = get_asgi_application()
+django.setup(set_prefix=False)
+
+
+class OneHopASGIHandler(ASGIHandler):
+    """Django's ASGI handler, with the middleware and the view in one thread hop.
+
+    Every view and nearly every middleware here is synchronous. Django's async mode
+    adapts each boundary between sync and async middleware with its own hop between
+    the event loop and the sync thread (six per page here); in sync mode the whole
+    chain runs as under WSGI, in one hop. Async views still work (Django wraps them).
+    """
+
+    def load_middleware(self, is_async=False):
+        super().load_middleware(is_async=False)
+
+    async def get_response_async(self, request):
+        return await sync_to_async(self.get_response, thread_sensitive=True)(request)
+
+
+django_asgi_app = OneHopASGIHandler()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402

@@ -134,6 +134,17 @@ DATABASES = {
         conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "0")),
     )
 }
+# PostgreSQL: a connection pool (psycopg_pool) per process. Under ASGI, Django's docs
+# advise against persistent connections; without either, every request paid for a new
+# connection and a new server process. DATABASE_POOL_MAX=0 turns the pool off.
+_pool_max = int(os.environ.get("DATABASE_POOL_MAX", "10"))
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and _pool_max:
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps connections instead
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": min(2, _pool_max),
+        "max_size": _pool_max,
+        "timeout": 10,
+    }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web process read while the seed or a task writes.
     DATABASES["default"].setdefault("OPTIONS", {})

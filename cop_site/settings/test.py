@@ -29,6 +29,10 @@ MODERATION = {
     }
 }
 
+# No connection pool in tests: each test holds its connection for its whole
+# transaction, and tests that start threads would wait on a full pool.
+DATABASES["default"].get("OPTIONS", {}).pop("pool", None)
+
 # On SQLite the test database is a file, so that a real ASGI server started by a test
 # (websockets end to end) can open it too.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
