@@ -28,6 +28,9 @@ DEFAULTS: dict[str, Any] = {
     "MAX_BODY_LENGTH": 20_000,
     # At most this many people notified by one post's @mentions.
     "MAX_MENTIONS": 10,
+    # Seconds a visitors' rendering of a thread page's posts stays cached (its key is
+    # a digest of what it shows, so this only bounds memory, never staleness).
+    "FRAGMENT_CACHE_SECONDS": 3600,
     # Search results shown in the site search's forum group.
     "SEARCH_RESULTS": 10,
     # Rank search results by relevance. None: only on PostgreSQL (the database

@@ -15,7 +15,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from taggit.models import Tag
 
-from . import permissions, selectors, services
+from . import fragments, permissions, selectors, services
 from .conf import setting
 from .forms import (
     InviteForm,
@@ -315,6 +315,10 @@ def thread_detail(request, pk: int):
             thread=thread,
             space=space,
             posts=posts,
+            # A visitor's posts carry no per-person controls: shared, and cached.
+            posts_html=fragments.posts_html(
+                request, posts, shared=not user.is_authenticated
+            ),
             page=page,
             num_pages=num_pages,
             accepted=accepted,
