@@ -114,8 +114,12 @@ ROLE_FIXTURES = [
 
 
 @pytest.fixture
-def as_role(request):
-    """Resolve a role fixture by name (for parametrised permission matrices)."""
+def as_role(request, db):
+    """Resolve a role fixture by name (for parametrised permission matrices).
+
+    It asks for ``db`` itself: pytest-django orders tests by the database access it
+    can see, and a test that reached the database only through this fixture ran after
+    the transactional tests, against content types they had recreated."""
 
     def resolve(name: str):
         return request.getfixturevalue(name)

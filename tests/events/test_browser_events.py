@@ -22,7 +22,10 @@ from tests.browser.helpers import (
 )
 from tests.servers import Server
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 migrated_db = browser_fixtures.migrated_db
 

@@ -17,7 +17,10 @@ from tests.browser.helpers import (
 )
 from tests.servers import Server
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 # tests/browser's per-test fixtures; Chromium itself is up for this module only.
 migrated_db = browser_fixtures.migrated_db
