@@ -1,19 +1,27 @@
-"""Visitors' thread pages share one rendering of their posts.
+"""Readers share cached renderings of a thread page's posts.
 
-A visitor may only read, so every visitor sees the same HTML for the same posts.
-Rendering twenty posts is most of a thread page's cost, so that HTML is cached under
-a digest of everything it shows (each post's text, byline, times, state and reaction
-counts, the language, the time zone and the template itself). A change to any of those
-is a new key: the cache never needs invalidating and never serves a stale post, and the
-posts themselves are still read on every request, with their permissions.
+Rendering twenty posts is most of a thread page's cost, yet most readers see exactly
+the same HTML: every visitor does, and so do members whose controls on those posts are
+the same (they wrote none of them, reacted to none, moderate none). So the HTML is
+cached under a digest of everything it shows: each post's text, byline, times, state
+and reaction counts, the controls this reader has on it, the language, the time zone
+and the template itself. A change to any of those is a new key, so the cache never
+needs invalidating and never serves a stale or someone else's post; the posts and the
+permissions are still read on every request.
+
+Members' forms need their own CSRF token: the cached HTML holds a placeholder, and
+each response gets the reader's token in its place.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import hmac
 
+from django.conf import settings
 from django.core.cache import cache
+from django.middleware.csrf import get_token
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone, translation
 from django.utils.safestring import SafeString
@@ -24,22 +32,26 @@ TEMPLATE = "forums/includes/posts.html"
 _PARTS = (TEMPLATE, "forums/includes/post.html")
 
 
-def posts_html(request, posts: list, *, shared: bool) -> SafeString:
-    """The posts of a thread page; cached when ``shared`` (a reader who may do
-    nothing but read, with no per-person controls or tokens in the HTML)."""
-    if not shared:
-        return render_to_string(TEMPLATE, {"posts": posts}, request)
-    key = "forums:posts:" + _digest(posts)
+def posts_html(request, posts: list) -> SafeString:
+    member = bool(request.user.is_authenticated)
+    key = "forums:posts:" + _digest(posts, member)
     html = cache.get(key)
     if html is None:
-        html = render_to_string(TEMPLATE, {"posts": posts}, request)
+        context = {"posts": posts}
+        if member:
+            context["csrf_token"] = _placeholder()
+        html = render_to_string(TEMPLATE, context, request)
         cache.set(key, html, setting("FRAGMENT_CACHE_SECONDS"))  # a SafeString
+    if member:
+        # Our own rendering with the token (letters and digits) put in its place.
+        html = SafeString(html.replace(_placeholder(), get_token(request)))
     return html
 
 
-def _digest(posts: list) -> str:
+def _digest(posts: list, member: bool) -> str:
     state = [
         _template_version(),
+        member,
         translation.get_language(),
         timezone.get_current_timezone_name(),
     ]
@@ -56,22 +68,36 @@ def _digest(posts: list) -> str:
                 post.edited_at and post.edited_at.isoformat(),
                 post.deleted_at is not None,
                 post.hidden,
-                post.show_hidden,
-                post.held_own,
                 post.body_html,
                 post.helpful_count,
                 post.tried_count,
                 post.thanks_count,
                 post.is_answer,
+                # What this reader may do with it, and has done.
+                post.show_hidden,
                 post.show_reactors,
+                post.held_own,
+                getattr(post, "held_reason", ""),
                 post.can_react,
                 post.can_quote,
                 post.can_edit,
                 post.can_delete,
                 post.can_mark,
+                post.can_flag,
+                post.may_moderate,
+                tuple(sorted(post.mine)),
             )
         )
     return hashlib.blake2b(repr(state).encode(), digest_size=20).hexdigest()
+
+
+@functools.cache
+def _placeholder() -> str:
+    """Stands for the reader's CSRF token in cached HTML: the same in every worker,
+    and not something a post's author can guess and write into a post."""
+    return hmac.new(
+        settings.SECRET_KEY.encode(), b"forums-csrf-placeholder", hashlib.sha256
+    ).hexdigest()
 
 
 @functools.cache

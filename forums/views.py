@@ -259,6 +259,8 @@ def held_reason(post: Post) -> str:
 
 
 def thread_detail(request, pk: int):
+    from moderation import permissions as moderation_permissions
+
     thread = _thread(pk)
     user = request.user
     if not permissions.can_view_thread(user, thread):
@@ -292,6 +294,10 @@ def thread_detail(request, pk: int):
             post.held_reason = held_reason(post)
         post.mine = mine.get(post.pk, set())
         post.is_answer = post.pk == thread.accepted_answer_id
+        post.can_flag = user.is_authenticated and post.author_id != user.pk
+        post.may_moderate = post.can_flag and moderation_permissions.can_moderate(
+            user, post
+        )
     accepted = None
     if thread.accepted_answer_id:
         accepted = next((p for p in posts if p.is_answer), None) or (
@@ -315,10 +321,7 @@ def thread_detail(request, pk: int):
             thread=thread,
             space=space,
             posts=posts,
-            # A visitor's posts carry no per-person controls: shared, and cached.
-            posts_html=fragments.posts_html(
-                request, posts, shared=not user.is_authenticated
-            ),
+            posts_html=fragments.posts_html(request, posts),
             page=page,
             num_pages=num_pages,
             accepted=accepted,
