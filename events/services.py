@@ -465,8 +465,22 @@ def _qa_changed(event: Event) -> None:
         broadcast_on_commit(group_name("room", event.room_id), {"type": "qa.changed"})
 
 
+def _check_may_ask(author) -> None:
+    """Sanctions from the moderation app reach the Q&A as they reach the chat beside
+    it: a suspended or muted member does not ask. They come back as ValidationError,
+    so the form is shown again with the question typed."""
+    from moderation import permissions as moderation_permissions
+
+    try:
+        moderation_permissions.check_can_chat(author)
+    except PermissionDenied as denied:
+        raise ValidationError({"body": str(denied)}) from None
+
+
 @transaction.atomic
 def question_ask(*, event: Event, author, body: str, anonymous: bool = False):
+    """Ask a question. The content policy may hold it for a moderator (e.g. it looks
+    like a patient's record number): it is then stored hidden, and the author told."""
     permissions.check_ask(author, event)
     body = (body or "").strip()
     if not body:
@@ -475,6 +489,7 @@ def question_ask(*, event: Event, author, body: str, anonymous: bool = False):
         raise ValidationError(
             {"anonymous": _("This event does not take anonymous questions.")}
         )
+    _check_may_ask(author)
     question = Question(
         event=event,
         author=author,
@@ -484,7 +499,13 @@ def question_ask(*, event: Event, author, body: str, anonymous: bool = False):
     )
     question.full_clean()
     question.save()
-    _qa_changed(event)
+    from moderation import services as moderation_services
+
+    held = moderation_services.content_screen(
+        content=question, author=author, text=body
+    )
+    if held is None:  # when held, hiding it already told the pages
+        _qa_changed(event)
     return question
 
 
@@ -517,12 +538,55 @@ def question_mark_answered(*, question: Question, by, answered: bool = True):
     return question
 
 
+def is_held_for_review(question: Question) -> bool:
+    """Hidden by the moderation app until a moderator decides (flagged past the
+    threshold, or held by the content policy)."""
+    from moderation.models import CaseStatus
+    from moderation.services import open_case
+
+    case = open_case(question)
+    return case is not None and case.status == CaseStatus.HELD
+
+
 @transaction.atomic
 def question_set_hidden(*, question: Question, by, hidden: bool):
+    """The hosts' quick hide and show. A question the moderators hold stays hidden
+    until they decide: a host cannot show it past them."""
     if not permissions.can_moderate_room(by, question.event):
         raise PermissionDenied(_("Only the hosts hide questions."))
+    if not hidden and question.hidden and is_held_for_review(question):
+        raise ValidationError(
+            _(
+                "The moderators are reviewing this question: it comes back if they "
+                "keep it."
+            )
+        )
     question.hidden = hidden
     question.save(update_fields=["hidden"])
+    _qa_changed(question.event)
+    return question
+
+
+@transaction.atomic
+def question_moderation_set_hidden(*, question: Question, hidden: bool) -> Question:
+    """For the moderation app, which checks who may hide and keeps the audit row.
+    Pages with the Q&A open refresh it live."""
+    question.hidden = hidden
+    question.save(update_fields=["hidden"])
+    _qa_changed(question.event)
+    return question
+
+
+@transaction.atomic
+def question_moderation_edit(*, question: Question, body: str) -> Question:
+    """A moderator's edit (the moderation app checked and audits it)."""
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError({"body": _("Write your question.")})
+    question.body = body
+    question.body_html = render(body)
+    question.full_clean()
+    question.save(update_fields=["body", "body_html"])
     _qa_changed(question.event)
     return question
 

@@ -381,9 +381,15 @@ def _live_event(request, pk: int) -> Event:
     return event
 
 
-def _questions(event: Event, user, *, host: bool) -> list[Question]:
+def _questions(event: Event, user, *, moderates: bool) -> list[Question]:
+    """The Q&A as ``user`` sees it: hidden questions only for those who moderate the
+    room. Each question carries the booleans its template needs."""
+    from moderation import permissions as moderation_permissions
+
+    from .moderation import held_ids
+
     questions = event.questions.select_related("author__profile")
-    if not host:
+    if not moderates:
         questions = questions.filter(hidden=False)
     items = list(questions.order_by("answered_at", "-vote_count", "pk"))
     voted: set[int] = set()
@@ -393,8 +399,17 @@ def _questions(event: Event, user, *, host: bool) -> list[Question]:
                 user=user, question__in=[q.pk for q in items]
             ).values_list("question_id", flat=True)
         )
+    held = held_ids([q for q in items if q.hidden]) if moderates else set()
     for question in items:
+        question.event = event  # one event (and its permission caches) for all
         question.voted = question.pk in voted
+        question.held = question.pk in held
+        question.can_flag = not question.hidden and moderation_permissions.can_flag(
+            user, question
+        )
+        question.can_moderate = moderates and moderation_permissions.can_moderate(
+            user, question
+        )
     return items
 
 
@@ -412,36 +427,28 @@ def question_payload(question: Question) -> dict:
     }
 
 
-def live(request, pk: int):
-    event = _live_event(request, pk)
+def _qa_context(request, event: Event, now=None) -> dict:
+    """What the Q&A part of the live page needs (the page, and the list alone)."""
+    user = request.user
+    moderates = permissions.can_moderate_room(user, event)
+    return {
+        "event": event,
+        "questions": _questions(event, user, moderates=moderates),
+        "is_host": permissions.can_host(user, event),
+        "can_moderate_qa": moderates,
+        "can_ask": permissions.can_ask(user, event, now),
+    }
+
+
+def _live_context(request, event: Event, *, typed=None, error=None) -> dict:
     from forums import chat
-    from moderation.ratelimit import client_ip
 
     room = event.room
     user = request.user
-    error = None
-    typed = {"body": ""}
-    if request.method == "POST":
-        if not user.is_authenticated:
-            raise PermissionDenied(_("Sign in to send messages."))
-        typed["body"] = request.POST.get("body", "")
-        try:
-            chat.message_send(
-                room=room,
-                author=user,
-                body=typed["body"],
-                client_id=request.POST.get("client_id", ""),
-                ip=client_ip(request),
-            )
-        except chat.ChatError as refused:
-            error = refused
-        else:
-            return redirect(reverse("events:live", args=[event.pk]) + "#chat-end")
-    items = chat.latest(room)
-    host = permissions.can_host(user, event)
     now = timezone.now()
-    context = {
-        "event": event,
+    items = chat.latest(room)
+    return {
+        **_qa_context(request, event, now),
         "room": room,
         "zone": viewer_zone(request, event),
         "items": items,
@@ -452,14 +459,44 @@ def live(request, pk: int):
         "can_send": user.is_authenticated and chat.can_send(user, room),
         "presence": chat.presence_count(room.pk),
         "client_id": uuid.uuid4(),
-        "typed": typed,
+        "typed": typed or {"body": ""},
         "error": error,
-        "questions": _questions(event, user, host=host),
-        "is_host": host,
-        "can_ask": permissions.can_ask(user, event, now),
         "question_form": QuestionForm(allow_anonymous=event.allow_anonymous_questions),
         "can_join": permissions.can_join(user, event, now),
     }
+
+
+def live(request, pk: int):
+    """The live session. ``?part=questions`` answers with the Q&A list alone: the
+    script swaps it in when the questions change (one rendering, a few KB)."""
+    event = _live_event(request, pk)
+    from forums import chat
+    from moderation.ratelimit import client_ip
+
+    if request.method == "GET" and request.GET.get("part") == "questions":
+        return render(
+            request, "events/includes/qa_list.html", _qa_context(request, event)
+        )
+    user = request.user
+    error = None
+    typed = {"body": ""}
+    if request.method == "POST":
+        if not user.is_authenticated:
+            raise PermissionDenied(_("Sign in to send messages."))
+        typed["body"] = request.POST.get("body", "")
+        try:
+            chat.message_send(
+                room=event.room,
+                author=user,
+                body=typed["body"],
+                client_id=request.POST.get("client_id", ""),
+                ip=client_ip(request),
+            )
+        except chat.ChatError as refused:
+            error = refused
+        else:
+            return redirect(reverse("events:live", args=[event.pk]) + "#chat-end")
+    context = _live_context(request, event, typed=typed, error=error)
     status = 200
     if error is not None:
         from forums.chat_views import STATUS
@@ -475,7 +512,7 @@ def ask(request, pk: int):
     form = QuestionForm(request.POST, allow_anonymous=event.allow_anonymous_questions)
     if form.is_valid():
         try:
-            services.question_ask(
+            question = services.question_ask(
                 event=event,
                 author=request.user,
                 body=form.cleaned_data["body"],
@@ -483,42 +520,28 @@ def ask(request, pk: int):
             )
         except ValidationError as error:
             form.add_error(None, error)
+        except PermissionDenied as denied:
+            # e.g. the room closed while they typed: say so, keep the question.
+            form.add_error(None, str(denied))
         else:
+            held = question.hidden
+            message = (
+                _("Your question will appear once a moderator has reviewed it.")
+                if held
+                else _("Question posted.")
+            )
             if _wants_json(request):
-                return JsonResponse({"ok": True}, status=201)
-            flash.success(request, _("Question posted."))
+                return JsonResponse(
+                    {"ok": True, "held": held, "message": message}, status=201
+                )
+            (flash.info if held else flash.success)(request, message)
             return redirect(reverse("events:live", args=[event.pk]) + "#questions")
     if _wants_json(request):
         return JsonResponse({"errors": form.errors.get_json_data()}, status=400)
     # Re-show the page with what was typed.
-    from forums import chat
-
-    room = event.room
-    items = chat.latest(room)
-    return render(
-        request,
-        "events/live.html",
-        {
-            "event": event,
-            "room": room,
-            "zone": viewer_zone(request, event),
-            "items": items,
-            "first_id": items[0].pk if items else None,
-            "last_id": items[-1].pk if items else 0,
-            "is_open": room.is_open(),
-            "can_send": chat.can_send(request.user, room),
-            "presence": chat.presence_count(room.pk),
-            "client_id": uuid.uuid4(),
-            "typed": {"body": ""},
-            "questions": _questions(
-                event, request.user, host=permissions.can_host(request.user, event)
-            ),
-            "is_host": permissions.can_host(request.user, event),
-            "can_ask": permissions.can_ask(request.user, event),
-            "question_form": form,
-        },
-        status=400,
-    )
+    context = _live_context(request, event)
+    context["question_form"] = form
+    return render(request, "events/live.html", context, status=400)
 
 
 def _wants_json(request) -> bool:
@@ -528,11 +551,12 @@ def _wants_json(request) -> bool:
 @require_GET
 def questions_json(request, pk: int):
     event = _live_event(request, pk)
-    host = permissions.can_host(request.user, event)
+    moderates = permissions.can_moderate_room(request.user, event)
     return JsonResponse(
         {
             "questions": [
-                question_payload(q) for q in _questions(event, request.user, host=host)
+                question_payload(q)
+                for q in _questions(event, request.user, moderates=moderates)
             ],
             "can_ask": permissions.can_ask(request.user, event),
         }
@@ -573,9 +597,14 @@ def answered(request, pk: int):
 @login_required
 def hide_question(request, pk: int):
     question = _question(request, pk)
-    services.question_set_hidden(
-        question=question, by=request.user, hidden=request.POST.get("hidden") == "1"
-    )
+    try:
+        services.question_set_hidden(
+            question=question,
+            by=request.user,
+            hidden=request.POST.get("hidden") == "1",
+        )
+    except ValidationError as refused:
+        flash.error(request, " ".join(refused.messages))
     return redirect(reverse("events:live", args=[question.event_id]) + "#questions")
 
 

@@ -39,12 +39,14 @@
     var opened = false;
     ws.onopen = function () {
       opened = true; self.fails = 0; self.ws = ws;
+      self.announce("chat:open");
       Object.keys(self.pending).forEach(function (id) { ws.send(JSON.stringify(self.pending[id])); });
       self.ping = setInterval(function () { ws.send('{"type":"ping"}'); }, PING_MS);
     };
     ws.onmessage = function (e) { self.handle(JSON.parse(e.data)); };
     ws.onclose = function (e) {
       clearInterval(self.ping); self.ws = null;
+      if (opened) self.announce("chat:close");
       if (e.code === 4403 || e.code === 4429) return;
       if (!opened) return self.socketFailed();
       setTimeout(function () { self.connect(); }, 1000);
@@ -119,7 +121,15 @@
           if (body && !body.value) body.value = frame.body; // nothing typed is lost
         }
         return this.showError(m.message);
+      default:
+        // Other frames on the room's group (a webinar's Q&A, say) are for whoever
+        // listens on the room element: one socket per page, not one per feature.
+        return this.announce("chat:frame", m);
     }
+  };
+
+  Chat.prototype.announce = function (name, detail) {
+    this.root.dispatchEvent(new CustomEvent(name, { detail: detail }));
   };
 
   Chat.prototype.add = function (m, replace) {

@@ -1,0 +1,83 @@
+"""Webinar questions, registered with the generic moderation app the way forums
+registers its posts: attendees flag them, the queue links back to the live session,
+and a sanction reaches "the author of this question" without showing who it is.
+Registered in ``EventsConfig.ready``."""
+
+from __future__ import annotations
+
+from django.contrib.contenttypes.models import ContentType
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from forums import chat
+from moderation.models import Case, CaseStatus
+from moderation.registry import ModerationAdapter, register
+
+from . import permissions, services
+from .models import Question
+
+
+def can_see_question(user, question: Question) -> bool:
+    """Whoever reads the webinar's room (its registered people, its hosts and the
+    moderators) sees its questions; a hidden one only those who moderate the room."""
+    event = question.event
+    if event.room_id is None or not chat.can_view_room(user, event.room):
+        return False
+    return not question.hidden or permissions.can_moderate_room(user, event)
+
+
+def held_ids(questions: list[Question]) -> set[int]:
+    """Which of these questions the moderators hold hidden until they decide (one
+    query), so the hosts see why a question is hidden."""
+    if not questions:
+        return set()
+    return set(
+        Case.objects.filter(
+            content_type=ContentType.objects.get_for_model(Question),
+            object_id__in=[q.pk for q in questions],
+            status=CaseStatus.HELD,
+        ).values_list("object_id", flat=True)
+    )
+
+
+class QuestionAdapter(ModerationAdapter):
+    def author(self, obj: Question):
+        return obj.author
+
+    def scope(self, obj: Question):
+        """An event that takes anonymous questions is a safe space: as in a safe forum
+        space, nobody in the asker's chain of command moderates it."""
+        event = obj.event
+        return event.organiser, bool(obj.anonymous or event.allow_anonymous_questions)
+
+    def excerpt(self, obj: Question) -> str:
+        return obj.body
+
+    def url(self, obj: Question) -> str:
+        return reverse("events:live", args=[obj.event_id]) + f"#q{obj.pk}"
+
+    def can_view(self, user, obj: Question) -> bool:
+        return can_see_question(user, obj)
+
+    def is_hidden(self, obj: Question) -> bool:
+        return obj.hidden
+
+    def hide(self, obj: Question) -> None:
+        services.question_moderation_set_hidden(question=obj, hidden=True)
+
+    def restore(self, obj: Question) -> None:
+        services.question_moderation_set_hidden(question=obj, hidden=False)
+
+    def delete(self, obj: Question) -> None:
+        # As for chat messages: removed from every page, kept for the audit trail
+        # (a moderator can still restore it).
+        services.question_moderation_set_hidden(question=obj, hidden=True)
+
+    def edit(self, obj: Question, *, body: str) -> None:
+        services.question_moderation_edit(question=obj, body=body)
+
+    def label(self, obj: Question) -> str:
+        return _("question")
+
+
+register(Question, QuestionAdapter())
