@@ -1,7 +1,8 @@
 """Forum results for the site search: threads and posts the reader may see.
 
 The search backend filters on indexed values, so the visible spaces are evaluated to a
-list of ids first. Nothing about an author is indexed, so a search can never find an
+list of ids first. On PostgreSQL the matches come from the backend's own index through
+its GIN indexes (``community.fulltext``), on SQLite from its FTS5 table. Nothing about an author is indexed, so a search can never find an
 anonymous post by its author's name.
 """
 
@@ -12,6 +13,8 @@ import re
 from django.contrib.contenttypes.models import ContentType
 from django.db import DatabaseError, connection
 from django.utils.text import Truncator
+
+from community import fulltext
 
 from .conf import setting
 from .models import Post, Thread
@@ -71,10 +74,20 @@ def _sqlite_ids(model, query: str) -> list[int] | None:
         return None
 
 
+# Best matches considered on PostgreSQL (before visibility filtering).
+POSTGRES_CANDIDATES = 1000
+
+
 def _matches(model, order: str, query, space_ids, limit: int, relevance: bool):
     visible = model.objects.filter(
         space_id__in=space_ids, deleted_at__isnull=True, hidden=False
     )
+    if relevance and fulltext.available():
+        ranked = fulltext.ranked_ids([model], query, limit=POSTGRES_CANDIDATES)
+        allowed = set(visible.filter(pk__in=ranked).values_list("pk", flat=True))
+        best = [pk for pk in ranked if pk in allowed][:limit]
+        rows = model.objects.in_bulk(best)
+        return [rows[pk] for pk in best]
     ids = None if relevance else _sqlite_ids(model, query)
     if ids is not None:
         return list(visible.filter(pk__in=ids).order_by(order)[:limit])
