@@ -417,6 +417,24 @@ async def fetch(port: int, path: str, cookie: str | None) -> tuple[int, dict, by
     return response
 
 
+async def sequential(port: int, path: str, cookie: str | None, n: int) -> list:
+    """Latencies of ``n`` requests one after another on one connection, sorted."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    request = _request(path, port, cookie)
+    latencies = []
+    for i in range(n + 3):
+        started = time.perf_counter()
+        writer.write(request)
+        await writer.drain()
+        status, _headers, _body = await _read_response(reader)
+        if status != 200:
+            raise SystemExit(f"{path} answered {status}")
+        if i >= 3:  # the first few warm caches
+            latencies.append(time.perf_counter() - started)
+    writer.close()
+    return sorted(latencies)
+
+
 async def page_weight(port: int, path: str, cookie: str | None) -> tuple[int, int]:
     """Compressed bytes of the page plus the CSS and JS it links to."""
     _status, headers, body = await fetch(port, path, cookie)
@@ -528,7 +546,7 @@ def main(argv: list[str] | None = None) -> int:
     procs, ports = start_servers(env, args.workers)
     # `timeout` or Ctrl-C: still stop the servers we started.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    rows = []
+    rows, alone = [], []
     try:
         for who, cookie in (("anonymous", None), ("signed in", plan["session"])):
             for label, path in plan["urls"].items():
@@ -550,6 +568,10 @@ def main(argv: list[str] | None = None) -> int:
                     f"{weight / 1024:.1f} KB gz",
                     flush=True,
                 )
+        # Search latency on its own: one request at a time (the rows above queue 16).
+        for who, cookie in (("anonymous", None), ("signed in", plan["session"])):
+            lat = asyncio.run(sequential(ports[0], plan["urls"]["search"], cookie, 40))
+            alone.append((who, statistics.median(lat), lat[int(len(lat) * 0.9)]))
     finally:
         stop_servers(procs)
 
@@ -571,6 +593,15 @@ def main(argv: list[str] | None = None) -> int:
             f"| {label} | {who} | {rps:.0f} | {_ms(p50)} | {_ms(p99)} | {errors} | "
             f"{raw / 1024:.1f} | {weight / 1024:.1f} |"
         )
+    lines += [
+        "",
+        "Search, one request at a time (the whole site search page, all its groups):",
+        "",
+        "| who | p50 ms | p90 ms |",
+        "| --- | ---: | ---: |",
+    ]
+    for who, p50, p90 in alone:
+        lines.append(f"| {who} | {_ms(p50)} | {_ms(p90)} |")
     text = "\n".join(lines) + "\n"
     RESULTS.mkdir(parents=True, exist_ok=True)
     name = f"forum-{dt.datetime.now():%Y%m%d-%H%M}.md"
