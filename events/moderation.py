@@ -9,21 +9,11 @@ from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from forums import chat
 from moderation.models import Case, CaseStatus
 from moderation.registry import ModerationAdapter, register
 
 from . import permissions, services
 from .models import Question
-
-
-def can_see_question(user, question: Question) -> bool:
-    """Whoever reads the webinar's room (its registered people, its hosts and the
-    moderators) sees its questions; a hidden one only those who moderate the room."""
-    event = question.event
-    if event.room_id is None or not chat.can_view_room(user, event.room):
-        return False
-    return not question.hidden or permissions.can_moderate_room(user, event)
 
 
 def held_ids(questions: list[Question]) -> set[int]:
@@ -57,7 +47,7 @@ class QuestionAdapter(ModerationAdapter):
         return reverse("events:live", args=[obj.event_id]) + f"#q{obj.pk}"
 
     def can_view(self, user, obj: Question) -> bool:
-        return can_see_question(user, obj)
+        return permissions.can_view_question(user, obj)
 
     def is_hidden(self, obj: Question) -> bool:
         return obj.hidden

@@ -19,7 +19,14 @@ from community import permissions as community
 from community.models import Level, Organisation
 
 from .conf import setting
-from .models import Event, EventKind, Registration, RegistrationStatus, Visibility
+from .models import (
+    Event,
+    EventKind,
+    Question,
+    Registration,
+    RegistrationStatus,
+    Visibility,
+)
 
 # Which level of organisation organises which kind. Exchange visits are scheduled by
 # district leads and coaches (for their district's facilities) or the national team.
@@ -239,3 +246,14 @@ def can_moderate_room(user, event: Event) -> bool:
     if can_host(user, event):
         return True
     return community.can_moderate_in(user, event.organiser, safe_space=False)
+
+
+def can_view_question(user, question: Question) -> bool:
+    """Whoever reads the webinar's room (its registered people, its hosts and the
+    moderators) sees its questions; a hidden one only those who moderate the room."""
+    from forums import chat
+
+    event = question.event
+    if event.room_id is None or not chat.can_view_room(user, event.room):
+        return False
+    return not question.hidden or can_moderate_room(user, event)
