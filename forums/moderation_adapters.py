@@ -9,6 +9,8 @@ from .models import ChatMessage, Post
 
 
 class PostAdapter(ModerationAdapter):
+    resubmit_by_editing = True
+
     def author(self, obj):
         return obj.author
 

@@ -19,6 +19,10 @@ from django.db import models
 class ModerationAdapter:
     """The small interface moderation needs from a piece of content."""
 
+    # Its author can edit it while it is hidden, which sends it back for review (the
+    # notice tells them so only where it is true).
+    resubmit_by_editing = False
+
     def author(self, obj) -> Any:
         """The account that wrote it; used only to reach it with a sanction."""
         raise NotImplementedError

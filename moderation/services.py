@@ -97,12 +97,19 @@ def flag_create(
             adapter.hide(content)
         author = adapter.author(content)
         if author is not None:
-            notice_send(
-                user=author,
-                text=_(
+            if adapter.resubmit_by_editing:
+                text = _(
                     "Members flagged your %(what)s (%(reason)s), so it is hidden until a "
                     "moderator reviews it. You can edit it to resubmit it for review."
                 )
+            else:
+                text = _(
+                    "Members flagged your %(what)s (%(reason)s), so it is hidden until a "
+                    "moderator reviews it."
+                )
+            notice_send(
+                user=author,
+                text=text
                 % {
                     "what": adapter.label(content),
                     "reason": flag.get_reason_display().lower(),

@@ -69,6 +69,8 @@ def test_flags_past_the_threshold_hide_and_tell_the_author(
     assert case.status == CaseStatus.HELD and case.score == 3.0
     notice = Notice.objects.get(user=author)
     assert "hidden until a moderator reviews it" in notice.text
+    # A profile cannot be resubmitted by editing: the notice does not say it can.
+    assert "resubmit" not in notice.text
     assert mail.outbox[-1].to == [author.email]
 
 

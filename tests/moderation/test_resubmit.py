@@ -10,7 +10,7 @@ from community.models import Role
 from forums import services as forum_services
 from forums.models import Space, Visibility
 from moderation import services
-from moderation.models import Action, Case, CaseReason, CaseStatus
+from moderation.models import Action, Case, CaseReason, CaseStatus, Notice
 from tests.factories import member
 
 
@@ -52,6 +52,10 @@ def flag_until_hidden(world, post):
 def test_author_sees_why_and_resubmits_by_editing(client, world, author, post):
     flag_until_hidden(world, post)
     thread_url = post.thread.get_absolute_url()
+
+    # The notice says what only a post's author can do: edit to resubmit.
+    notice = Notice.objects.get(user=author)
+    assert "You can edit it to resubmit it for review." in notice.text
 
     client.force_login(author)
     html = client.get(thread_url).content.decode()
