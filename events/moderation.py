@@ -5,29 +5,13 @@ Registered in ``EventsConfig.ready``."""
 
 from __future__ import annotations
 
-from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from moderation.models import Case, CaseStatus
 from moderation.registry import ModerationAdapter, register
 
 from . import permissions, services
 from .models import Question
-
-
-def held_ids(questions: list[Question]) -> set[int]:
-    """Which of these questions the moderators hold hidden until they decide (one
-    query), so the hosts see why a question is hidden."""
-    if not questions:
-        return set()
-    return set(
-        Case.objects.filter(
-            content_type=ContentType.objects.get_for_model(Question),
-            object_id__in=[q.pk for q in questions],
-            status=CaseStatus.HELD,
-        ).values_list("object_id", flat=True)
-    )
 
 
 class QuestionAdapter(ModerationAdapter):

@@ -385,8 +385,7 @@ def _questions(event: Event, user, *, moderates: bool) -> list[Question]:
     """The Q&A as ``user`` sees it: hidden questions only for those who moderate the
     room. Each question carries the booleans its template needs."""
     from moderation import permissions as moderation_permissions
-
-    from .moderation import held_ids
+    from moderation.selectors import held_ids
 
     questions = event.questions.select_related("author__profile")
     if not moderates:

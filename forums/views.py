@@ -294,7 +294,7 @@ def thread_detail(request, pk: int):
             post.held_reason = held_reason(post)
         post.mine = mine.get(post.pk, set())
         post.is_answer = post.pk == thread.accepted_answer_id
-        post.can_flag = user.is_authenticated and post.author_id != user.pk
+        post.can_flag = moderation_permissions.can_flag(user, post)
         post.may_moderate = post.can_flag and moderation_permissions.can_moderate(
             user, post
         )

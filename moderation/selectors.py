@@ -25,6 +25,22 @@ def _load_contents(items) -> dict:
     return loaded
 
 
+def held_ids(contents: list) -> set:
+    """Which of these (one model's) objects the moderators hold hidden until they
+    decide, in one query: so a page can say why each one is hidden."""
+    if not contents:
+        return set()
+    return set(
+        Case.objects.filter(
+            content_type=ContentType.objects.get_for_model(
+                contents[0], for_concrete_model=True
+            ),
+            object_id__in=[obj.pk for obj in contents],
+            status=CaseStatus.HELD,
+        ).values_list("object_id", flat=True)
+    )
+
+
 def queue_for(user) -> list[dict]:
     """Open and held cases the user may act on, oldest first, with their context."""
     cases = list(
