@@ -202,6 +202,15 @@ def can_moderate_in(
     return has_capability(user, Cap.MODERATE_DISTRICT, organisation)
 
 
+def holds_leadership(user: AnyUser) -> bool:
+    """Does ``user`` lead anyone (facility, coach, district or national)?
+
+    Safe-space rules ask this instead of "does ``user`` lead this author": a rule that
+    depends on the author would tell whoever it refuses where the author works.
+    """
+    return any(m.role in LEADERSHIP_ROLES for m in _memberships(user))
+
+
 def in_chain_of_command(user: AnyUser, subject: AnyUser) -> bool:
     """Does ``user`` hold a leadership role over any organisation ``subject`` belongs to?
 
@@ -323,6 +332,20 @@ def requires_mfa(user: AnyUser) -> bool:
     if user.is_superuser:
         return True
     return any(m.role in PRIVILEGED_ROLES for m in _memberships(user))
+
+
+def has_totp(user: AnyUser) -> bool:
+    from allauth.mfa.models import Authenticator
+
+    return Authenticator.objects.filter(
+        user=user, type=Authenticator.Type.TOTP
+    ).exists()
+
+
+def mfa_pending(user: AnyUser) -> bool:
+    """A privileged member who has not set up two-factor yet: every protocol (HTTP
+    pages, websockets) treats them as not yet allowed in until they do."""
+    return requires_mfa(user) and not has_totp(user)
 
 
 def groups_for(user: AnyUser) -> set[str]:

@@ -27,6 +27,13 @@ class QuestionAdapter(ModerationAdapter):
     def excerpt(self, obj: Question) -> str:
         return obj.body
 
+    def alias_place(self, obj: Question):
+        # Anonymous questions carry no alias: nothing else is public under it.
+        return obj
+
+    def area(self, obj: Question):
+        return obj.event
+
     def url(self, obj: Question) -> str:
         return reverse("events:live", args=[obj.event_id]) + f"#q{obj.pk}"
 

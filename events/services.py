@@ -465,14 +465,14 @@ def _qa_changed(event: Event) -> None:
         broadcast_on_commit(group_name("room", event.room_id), {"type": "qa.changed"})
 
 
-def _check_may_ask(author) -> None:
+def _check_may_ask(author, *, event: Event, anonymous: bool) -> None:
     """Sanctions from the moderation app reach the Q&A as they reach the chat beside
     it: a suspended or muted member does not ask. They come back as ValidationError,
     so the form is shown again with the question typed."""
     from moderation import permissions as moderation_permissions
 
     try:
-        moderation_permissions.check_can_chat(author)
+        moderation_permissions.check_can_chat(author, anonymous=anonymous, area=event)
     except PermissionDenied as denied:
         raise ValidationError({"body": str(denied)}) from None
 
@@ -489,7 +489,7 @@ def question_ask(*, event: Event, author, body: str, anonymous: bool = False):
         raise ValidationError(
             {"anonymous": _("This event does not take anonymous questions.")}
         )
-    _check_may_ask(author)
+    _check_may_ask(author, event=event, anonymous=anonymous)
     question = Question(
         event=event,
         author=author,

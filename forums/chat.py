@@ -294,7 +294,9 @@ def message_send(
     if not can_send(author, room):
         raise ChatError("not_allowed", _("You cannot send messages in this room."))
     try:
-        moderation_permissions.check_can_chat(author)
+        moderation_permissions.check_can_chat(
+            author, anonymous=anonymous, area=room.space if room.space_id else room
+        )
     except PermissionDenied as denied:
         raise ChatError("not_allowed", str(denied)) from None
     if not room.is_open():

@@ -25,8 +25,24 @@ class PostAdapter(ModerationAdapter):
     def url(self, obj) -> str:
         return obj.get_absolute_url()
 
+    def alias_place(self, obj):
+        return obj.thread  # an alias is one author within one thread
+
+    def area(self, obj):
+        return obj.thread.space
+
+    def ref(self, obj) -> str:
+        return getattr(obj, "ref", None) or str(obj.pk)
+
+    def lookup(self, model, ref: str):
+        if hasattr(model, "ref"):
+            return model._default_manager.filter(ref=ref).first()
+        return super().lookup(model, ref)
+
     def can_view(self, user, obj) -> bool:
-        return obj.deleted_at is None and permissions.can_view_thread(user, obj.thread)
+        """The thread page's rule, hidden posts included (held text stays with the
+        author and the moderators)."""
+        return permissions.can_view_post(user, obj)
 
     def is_hidden(self, obj) -> bool:
         return obj.hidden
@@ -60,8 +76,21 @@ class ChatMessageAdapter(ModerationAdapter):
     def url(self, obj) -> str:
         return f"{obj.room.get_absolute_url()}#m{obj.pk}"
 
+    def alias_place(self, obj):
+        return obj.room  # an alias is one author within one room
+
+    def area(self, obj):
+        room = obj.room
+        return room.space if room.space_id else room
+
     def can_view(self, user, obj) -> bool:
-        return chat.can_view_room(user, obj.room)
+        if not chat.can_view_room(user, obj.room):
+            return False
+        if not obj.hidden:
+            return True
+        return obj.author_id == getattr(user, "pk", None) or chat.can_moderate_room(
+            user, obj.room
+        )
 
     def is_hidden(self, obj) -> bool:
         return obj.hidden

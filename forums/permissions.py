@@ -171,6 +171,18 @@ def can_view_thread(user, thread: Thread) -> bool:
     return _space_visible(user, thread.space)
 
 
+def can_view_post(user, post: Post) -> bool:
+    """The thread page's rule for one post, for every view that shows a post alone
+    (flag form, permalinks): a hidden post only to its author and the moderators."""
+    if post.deleted_at is not None or not can_view_thread(user, post.thread):
+        return False
+    if not post.hidden:
+        return True
+    if _is_active(user) and post.author_id == user.pk:
+        return True
+    return can_moderate_space(user, post.thread.space)
+
+
 def can_reply(user, thread: Thread) -> bool:
     if not can_view_thread(user, thread) or not can_post_in_space(user, thread.space):
         return False

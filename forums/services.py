@@ -172,7 +172,13 @@ def _broadcast_post(event_type: str, post: Post) -> None:
 
 
 def _check_may_post(
-    author, action: str, ip: str | None, rate_limited: bool = True
+    author,
+    action: str,
+    ip: str | None,
+    rate_limited: bool = True,
+    *,
+    space: Space | None = None,
+    anonymous: bool = False,
 ) -> None:
     """Suspensions and rate limits come from the moderation app's policy; they reach
     the form as ValidationError, so the form comes back with the text typed."""
@@ -182,7 +188,9 @@ def _check_may_post(
     from moderation import ratelimit
 
     try:
-        moderation_permissions.check_can_post(author)
+        moderation_permissions.check_can_post(
+            author, anonymous=anonymous, area=space
+        )
     except PermissionDenied as denied:
         raise ValidationError(str(denied)) from None
     if not rate_limited:  # off only for imported history (the demo seed)
@@ -236,7 +244,9 @@ def thread_create(
     rate_limited: bool = True,
 ) -> Thread:
     permissions.check_post_in_space(author, space)
-    _check_may_post(author, "thread", ip, rate_limited)
+    _check_may_post(
+        author, "thread", ip, rate_limited, space=space, anonymous=anonymous
+    )
     if anonymous:
         permissions.check_post_anonymously(author, space)
     body = _clean_body(body)
@@ -305,7 +315,9 @@ def post_create(
     permissions.check_reply(author, thread)
     if anonymous:
         permissions.check_post_anonymously(author, thread.space)
-    _check_may_post(author, "post", ip, rate_limited)
+    _check_may_post(
+        author, "post", ip, rate_limited, space=thread.space, anonymous=anonymous
+    )
     body = _clean_body(body)
     now = timezone.now()
     if anonymous:

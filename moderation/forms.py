@@ -25,6 +25,15 @@ class FlagForm(forms.Form):
         return cleaned
 
 
+# What each sanction does when the content is anonymous: it reaches only the alias.
+ALIAS_ACTION_LABELS = {
+    Action.WARN: _("Warn the author (privately)"),
+    Action.MUTE: _("Pause the author's anonymous chat here"),
+    Action.SUSPEND: _("Pause the author's anonymous posting in this space"),
+    Action.REQUIRE_REVIEW: _("Review this alias's next posts here"),
+}
+
+
 class DecisionForm(forms.Form):
     action = forms.ChoiceField(label=_("Decision"), choices=Action.choices)
     reason = forms.CharField(
@@ -43,6 +52,14 @@ class DecisionForm(forms.Form):
         min_value=1,
         max_value=365,
     )
+
+    def __init__(self, *args, anonymous: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if anonymous:
+            self.fields["action"].choices = [
+                (value, ALIAS_ACTION_LABELS.get(value, label))
+                for value, label in Action.choices
+            ]
 
     def clean(self):
         cleaned = super().clean()

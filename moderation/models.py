@@ -32,6 +32,9 @@ class CaseReason(models.TextChoices):
     NEW_MEMBER_LINKS = "new_member_links", _("A new member's post with links")
     PATIENT_PATTERN = "patient_pattern", _("May contain patient identifiers")
     REVIEW_REQUIRED = "review_required", _("Author's posts need review")
+    # Held because the anonymous alias that wrote it is under review: it names only
+    # the alias, in the one thread or room where that alias is already public.
+    ALIAS_REVIEW = "alias_review", _("This alias's posts here are reviewed")
     RESUBMITTED = "resubmitted", _("Edited by its author after being hidden")
 
 
@@ -149,12 +152,23 @@ class SanctionQuerySet(models.QuerySet):
 
 
 class Sanction(models.Model):
-    """Reaches the author's account; no screen ever shows which account that is."""
+    """Reaches the author's account; no screen ever shows which account that is.
+
+    A sanction decided on anonymous content is *alias-only*: it acts on the author's
+    anonymous content in one place (``scope``: the thread or room of the alias for a
+    review, the space for a suspension or mute) and never on anything they write under
+    their name, so nothing it causes can be seen as theirs.
+    """
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
     )
     kind = models.CharField(max_length=16, choices=SanctionKind.choices)
+    alias_only = models.BooleanField(default=False)
+    scope_type = models.ForeignKey(
+        ContentType, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    scope_id = models.PositiveBigIntegerField(null=True, blank=True)
     decision = models.OneToOneField(
         Decision, on_delete=models.CASCADE, related_name="sanction"
     )

@@ -15,15 +15,21 @@ def _same(a, b) -> bool:
 
 def can_moderate(user, content) -> bool:
     """Moderators everywhere; district leads and coaches in their district outside
-    safe spaces; in a safe space, never someone in the author's chain of command."""
+    safe spaces; in a safe space, never anyone who leads people.
+
+    The safe-space rule asks whether the moderator leads *anyone*, not whether they
+    lead this author: a refusal that depended on the author would tell a moderator who
+    is also a facility lead which anonymous posts come from their own facility.
+    """
     adapter = adapter_for(content)
     organisation, safe_space = adapter.scope(content)
     if not capability.can_moderate_in(user, organisation, safe_space=safe_space):
         return False
-    author = adapter.author(content)
-    if _same(author, user):
+    if _same(adapter.author(content), user):
+        # Never shown as such: the queue simply leaves one's own content out, and
+        # anonymous content cannot be told apart from content one may not moderate.
         return False
-    return not (safe_space and capability.in_chain_of_command(user, author))
+    return not (safe_space and capability.holds_leadership(user))
 
 
 def check_moderate(user, content) -> None:
@@ -42,10 +48,14 @@ def can_view_audit_log(user) -> bool:
 
 
 def can_flag(user, content) -> bool:
+    """Members flag what they can see where it is shown: never hidden or held content
+    (its text waits for a moderator), and never their own."""
     if not capability.can_participate(user):
         return False
     adapter = adapter_for(content)
-    return adapter.can_view(user, content) and not _same(adapter.author(content), user)
+    if adapter.is_hidden(content) or not adapter.can_view(user, content):
+        return False
+    return not _same(adapter.author(content), user)
 
 
 def check_flag(user, content) -> None:
@@ -53,10 +63,23 @@ def check_flag(user, content) -> None:
         raise PermissionDenied(_("You may not flag this."))
 
 
-def check_can_post(user) -> None:
-    """Raised for a member whose posting is suspended (with when it ends)."""
-    sanction = policy.active_sanction(user, "suspension")
+def check_can_post(user, *, anonymous: bool = False, area=None) -> None:
+    """Raised for a member whose posting is suspended (with when it ends).
+
+    ``area`` is where the content goes (the space, the room): a suspension decided on
+    anonymous content stops anonymous posting there and nothing else.
+    """
+    sanction = policy.active_sanction(
+        user, "suspension", anonymous=anonymous, place=area
+    )
     if sanction is not None:
+        if sanction.alias_only:
+            raise PermissionDenied(
+                _(
+                    "A moderator has paused anonymous posting by you here for now. "
+                    "You can still post under your name."
+                )
+            )
         if sanction.ends:
             from django.utils.formats import date_format
             from django.utils.timezone import localtime
@@ -68,7 +91,15 @@ def check_can_post(user) -> None:
         raise PermissionDenied(_("Your posting is suspended."))
 
 
-def check_can_chat(user) -> None:
-    check_can_post(user)
-    if policy.is_muted(user):
+def check_can_chat(user, *, anonymous: bool = False, area=None) -> None:
+    check_can_post(user, anonymous=anonymous, area=area)
+    mute = policy.active_sanction(user, "mute", anonymous=anonymous, place=area)
+    if mute is not None and mute.alias_only:
+        raise PermissionDenied(
+            _(
+                "A moderator has paused anonymous messages by you here for now. "
+                "You can still write under your name."
+            )
+        )
+    if mute is not None:
         raise PermissionDenied(_("You are muted in chat for now."))

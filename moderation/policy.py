@@ -4,6 +4,8 @@ import re
 from datetime import timedelta
 from functools import lru_cache
 
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Q
 from django.utils import timezone
 
 from community import permissions as capability
@@ -38,19 +40,54 @@ def standing(user) -> str:
     return "member"
 
 
-def flag_weight(user) -> float:
+def flag_weight(user, *, safe_space: bool = False) -> float:
+    """How much a flag moves content toward being hidden.
+
+    In a safe space a flag from anyone who leads people (facility, coach, district,
+    national) weighs nothing toward the hold: it still opens a case for the moderators,
+    but leadership alone cannot silence an admission. The rule asks only about the
+    flagger, so whether a flag hid something never tells anyone where the author works.
+    """
+    if safe_space and capability.holds_leadership(user):
+        return 0.0
     return float(setting("FLAG_WEIGHTS")[standing(user)])
 
 
-def active_sanction(user, kind: str) -> Sanction | None:
+def _place_q(place) -> Q:
+    if place is None:
+        return Q(pk__in=[])
+    return Q(
+        scope_type=ContentType.objects.get_for_model(place, for_concrete_model=True),
+        scope_id=place.pk,
+    )
+
+
+def active_sanction(
+    user, kind: str, *, anonymous: bool = False, place=None
+) -> Sanction | None:
+    """The sanction of ``kind`` that applies to content ``user`` writes now.
+
+    Account-wide sanctions (decided on named content) apply to everything they write.
+    Alias-only sanctions (decided on anonymous content) apply only to anonymous
+    content in their own place, so they never touch what the author writes by name.
+    """
     if user is None or not getattr(user, "pk", None):
         return None
+    applies = Q(alias_only=False)
+    if anonymous:
+        applies |= Q(alias_only=True) & _place_q(place)
     return (
-        Sanction.objects.active().filter(user=user, kind=kind).order_by("-ends").first()
+        Sanction.objects.active()
+        .filter(user=user, kind=kind)
+        .filter(applies)
+        .order_by("-ends")
+        .first()
     )
 
 
 def is_suspended(user) -> bool:
+    """Suspended everywhere (account-wide): alias-only sanctions never count here,
+    so nothing account-wide (closing sockets, presence) follows from them."""
     return active_sanction(user, SanctionKind.SUSPENSION) is not None
 
 
@@ -58,10 +95,26 @@ def is_muted(user) -> bool:
     return active_sanction(user, SanctionKind.MUTE) is not None
 
 
-def hold_reason(*, author, text: str) -> str | None:
-    """Why a new post by ``author`` must wait for a moderator, or None."""
-    if active_sanction(author, SanctionKind.REVIEW) is not None:
+def hold_reason(
+    *, author, text: str, anonymous: bool = False, place=None
+) -> str | None:
+    """Why a new post by ``author`` must wait for a moderator, or None.
+
+    A review decided on named content holds named content only: holding the author's
+    anonymous posts too would tell the queue which anonymous posts are theirs. A review
+    decided on anonymous content holds only the same alias's content in ``place``.
+    """
+    if not anonymous and active_sanction(author, SanctionKind.REVIEW) is not None:
         return CaseReason.REVIEW_REQUIRED
+    if (
+        anonymous
+        and getattr(author, "pk", None)
+        and Sanction.objects.active()
+        .filter(user=author, kind=SanctionKind.REVIEW, alias_only=True)
+        .filter(_place_q(place))
+        .exists()
+    ):
+        return CaseReason.ALIAS_REVIEW
     if patient_identifier_match(text):
         return CaseReason.PATIENT_PATTERN
     if _LINK.search(text) and standing(author) == "new":

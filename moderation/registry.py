@@ -35,6 +35,31 @@ class ModerationAdapter:
         """What it says, for the queue and the audit log. Never the author."""
         raise NotImplementedError
 
+    def is_anonymous(self, obj) -> bool:
+        """Shown without its author: sanctions from it act on the alias only."""
+        return bool(getattr(obj, "anonymous", False))
+
+    def alias_place(self, obj) -> Any:
+        """Where the alias that wrote it is public (its thread, its room): a review
+        decided on anonymous content holds the alias's next content there only."""
+        return obj
+
+    def area(self, obj) -> Any:
+        """The space it belongs to: a suspension or mute decided on anonymous content
+        stops the author's anonymous posting there only."""
+        return obj
+
+    def ref(self, obj) -> str:
+        """The public reference used in links (never a sequential id where the
+        content app has an opaque one)."""
+        return str(obj.pk)
+
+    def lookup(self, model, ref: str):
+        """The object for a public reference, or None."""
+        if not str(ref).isdigit():
+            return None
+        return model._default_manager.filter(pk=int(ref)).first()
+
     def url(self, obj) -> str:
         return ""
 

@@ -67,6 +67,7 @@ def queue_for(user) -> list[dict]:
                 "excerpt": adapter.excerpt(content),
                 "url": adapter.url(content),
                 "hidden": adapter.is_hidden(content),
+                "anonymous": adapter.is_anonymous(content),
                 "flags": reasons[case.pk],
             }
         )

@@ -81,7 +81,9 @@ def flag_create(
                 flagger=flagger,
                 reason=reason,
                 text=text[:500],
-                weight=policy.flag_weight(flagger),
+                weight=policy.flag_weight(
+                    flagger, safe_space=adapter_for(content).scope(content)[1]
+                ),
                 **_ref(content),
             )
     except IntegrityError:
@@ -122,10 +124,16 @@ def flag_create(
 @transaction.atomic
 def content_screen(*, content, author, text: str) -> Case | None:
     """Call right after creating content: hold it for review when the policy says so."""
-    reason = policy.hold_reason(author=author, text=text)
+    adapter = adapter_for(content)
+    anonymous = adapter.is_anonymous(content)
+    reason = policy.hold_reason(
+        author=author,
+        text=text,
+        anonymous=anonymous,
+        place=adapter.alias_place(content) if anonymous else None,
+    )
     if reason is None:
         return None
-    adapter = adapter_for(content)
     adapter.hide(content)
     case = _case_for(content, reason)
     case.status = CaseStatus.HELD
@@ -141,6 +149,10 @@ def content_screen(*, content, author, text: str) -> Case | None:
         ),
         CaseReason.REVIEW_REQUIRED: _(
             "A moderator reviews your posts for now; your %(what)s will appear once reviewed."
+        ),
+        CaseReason.ALIAS_REVIEW: _(
+            "A moderator reviews your anonymous posts here for now; your %(what)s "
+            "will appear once reviewed."
         ),
     }
     notice_send(
@@ -244,6 +256,28 @@ SANCTION_KIND = {
 DEFAULT_DAYS = {Action.MUTE: 1, Action.SUSPEND: 7, Action.REQUIRE_REVIEW: 30}
 
 
+def _sanction_scope(content, adapter, kind: str) -> dict:
+    """Where a sanction decided on this content acts.
+
+    Named content: the whole account. Anonymous content: only the author's anonymous
+    content, in the alias's own thread or room for a review (whose held posts the queue
+    shows, so it may show only what already carries that alias), and in the space for
+    a suspension or mute (which only the author ever notices).
+    """
+    if not adapter.is_anonymous(content):
+        return {"alias_only": False}
+    place = (
+        adapter.alias_place(content)
+        if kind == SanctionKind.REVIEW
+        else adapter.area(content)
+    )
+    return {
+        "alias_only": True,
+        "scope_type": ContentType.objects.get_for_model(place, for_concrete_model=True),
+        "scope_id": place.pk,
+    }
+
+
 def _sanction(*, content, adapter, decision: Decision, days: int | None) -> None:
     author = adapter.author(content)
     if author is None:
@@ -251,7 +285,10 @@ def _sanction(*, content, adapter, decision: Decision, days: int | None) -> None
     kind = SANCTION_KIND[decision.action]
     days = days or DEFAULT_DAYS.get(decision.action)
     ends = timezone.now() + timedelta(days=days) if days else None
-    Sanction.objects.create(user=author, kind=kind, decision=decision, ends=ends)
+    scope = _sanction_scope(content, adapter, kind)
+    Sanction.objects.create(
+        user=author, kind=kind, decision=decision, ends=ends, **scope
+    )
     if decision.days != days:
         decision.days = days
         decision.save(update_fields=["days"])
@@ -270,6 +307,24 @@ def _sanction(*, content, adapter, decision: Decision, days: int | None) -> None
             "because of your %(what)s: %(reason)s"
         ),
     }
+    if scope["alias_only"]:
+        texts.update(
+            {
+                SanctionKind.MUTE: _(
+                    "A moderator paused your anonymous chat here for %(days)s day(s) "
+                    "because of your %(what)s: %(reason)s"
+                ),
+                SanctionKind.SUSPENSION: _(
+                    "A moderator paused your anonymous posting in this space for "
+                    "%(days)s day(s) because of your %(what)s: %(reason)s"
+                ),
+                SanctionKind.REVIEW: _(
+                    "For the next %(days)s day(s) a moderator reviews what you post "
+                    "anonymously here before it appears, because of your %(what)s: "
+                    "%(reason)s"
+                ),
+            }
+        )
     notice_send(
         user=author,
         text=texts[kind]

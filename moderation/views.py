@@ -14,12 +14,16 @@ from .ratelimit import RateLimited, client_ip
 from .registry import adapter_for, is_registered
 
 
-def _content(content_type_id: int, object_id: int):
+def _content(content_type_id: int, ref: str):
+    """Content by its public reference (opaque where the content app has one)."""
     content_type = get_object_or_404(ContentType, pk=content_type_id)
     model = content_type.model_class()
     if model is None or not is_registered(model):
         raise Http404
-    return get_object_or_404(model._default_manager, pk=object_id)
+    content = adapter_for(model).lookup(model, ref)
+    if content is None:
+        raise Http404
+    return content
 
 
 def _safe_next(request, fallback: str) -> str:
@@ -32,8 +36,8 @@ def _safe_next(request, fallback: str) -> str:
 
 
 @login_required
-def flag(request, content_type_id: int, object_id: int):
-    content = _content(content_type_id, object_id)
+def flag(request, content_type_id: int, ref: str):
+    content = _content(content_type_id, ref)
     if not permissions.can_flag(request.user, content):
         raise PermissionDenied(_("You may not flag this."))
     adapter = adapter_for(content)
@@ -72,7 +76,9 @@ def queue(request):
         raise PermissionDenied(_("Only moderators see the moderation queue."))
     items = selectors.queue_for(request.user)
     for item in items:
-        item["form"] = DecisionForm(prefix=f"case{item['case'].pk}")
+        item["form"] = DecisionForm(
+            prefix=f"case{item['case'].pk}", anonymous=item["anonymous"]
+        )
     return render(request, "moderation/queue.html", {"items": items})
 
 
@@ -86,7 +92,8 @@ def decide(request, case_id: int):
         raise Http404
     if not permissions.can_moderate(request.user, content):
         raise PermissionDenied(_("You may not moderate this."))
-    form = DecisionForm(request.POST, prefix=f"case{case.pk}")
+    anonymous = adapter_for(content).is_anonymous(content)
+    form = DecisionForm(request.POST, prefix=f"case{case.pk}", anonymous=anonymous)
     if form.is_valid():
         data = form.cleaned_data
         services.decision_make(
@@ -105,19 +112,23 @@ def decide(request, case_id: int):
         item["form"] = (
             form
             if item["case"].pk == case.pk
-            else DecisionForm(prefix=f"case{item['case'].pk}")
+            else DecisionForm(
+                prefix=f"case{item['case'].pk}", anonymous=item["anonymous"]
+            )
         )
     return render(request, "moderation/queue.html", {"items": items}, status=400)
 
 
 @login_required
-def act(request, content_type_id: int, object_id: int):
+def act(request, content_type_id: int, ref: str):
     """Moderate content straight from where it is shown (no case needed)."""
-    content = _content(content_type_id, object_id)
+    content = _content(content_type_id, ref)
     if not permissions.can_moderate(request.user, content):
         raise PermissionDenied(_("You may not moderate this."))
     adapter = adapter_for(content)
-    form = DecisionForm(request.POST or None, prefix="act")
+    form = DecisionForm(
+        request.POST or None, prefix="act", anonymous=adapter.is_anonymous(content)
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         services.decision_make(

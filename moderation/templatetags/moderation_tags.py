@@ -5,6 +5,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 
 from .. import permissions
+from ..registry import adapter_for
 
 register = template.Library()
 
@@ -12,13 +13,13 @@ register = template.Library()
 @register.simple_tag
 def flag_url(content) -> str:
     ct = ContentType.objects.get_for_model(content, for_concrete_model=True)
-    return reverse("moderation:flag", args=[ct.pk, content.pk])
+    return reverse("moderation:flag", args=[ct.pk, adapter_for(content).ref(content)])
 
 
 @register.simple_tag
 def moderate_url(content) -> str:
     ct = ContentType.objects.get_for_model(content, for_concrete_model=True)
-    return reverse("moderation:act", args=[ct.pk, content.pk])
+    return reverse("moderation:act", args=[ct.pk, adapter_for(content).ref(content)])
 
 
 @register.simple_tag(takes_context=True)

@@ -477,6 +477,8 @@ def test_a_host_who_is_not_a_moderator_cannot_decide(client, question, national_
 def test_a_sanctioned_author_cannot_ask_and_keeps_what_they_typed(
     client, action, anonymous_question, moderator, practitioner
 ):
+    """A sanction decided on an anonymous question reaches the alias only: no more
+    anonymous questions at this event; named ones (nothing ties them) still go."""
     moderation_services.decision_make(
         content=fresh(anonymous_question),
         moderator=moderator,
@@ -485,17 +487,44 @@ def test_a_sanctioned_author_cannot_ask_and_keeps_what_they_typed(
     )
     with pytest.raises(ValidationError):
         services.question_ask(
-            event=anonymous_question.event, author=practitioner, body="Again"
+            event=anonymous_question.event,
+            author=practitioner,
+            body="Again",
+            anonymous=True,
         )
     client.force_login(practitioner)
     response = client.post(
         f"/events/{anonymous_question.event_id}/questions/",
-        {"body": "My carefully typed question"},
+        {"body": "My carefully typed question", "anonymous": "on"},
     )
     assert response.status_code == 400
     assert "My carefully typed question" in response.text
-    assert ("suspended" in response.text) or ("muted" in response.text)
+    assert "paused anonymous" in response.text
     assert Question.objects.count() == 1
+    services.question_ask(
+        event=anonymous_question.event, author=practitioner, body="Named, fine"
+    )
+    assert Question.objects.count() == 2
+
+
+@pytest.mark.parametrize("action", [Action.SUSPEND, Action.MUTE])
+def test_a_sanction_on_a_named_question_stops_every_question(
+    action, anonymous_question, moderator, practitioner
+):
+    named = services.question_ask(
+        event=anonymous_question.event, author=practitioner, body="Named and rude"
+    )
+    moderation_services.decision_make(
+        content=fresh(named), moderator=moderator, action=action, reason="Abuse"
+    )
+    for anonymous in (False, True):
+        with pytest.raises(ValidationError):
+            services.question_ask(
+                event=anonymous_question.event,
+                author=practitioner,
+                body="Again",
+                anonymous=anonymous,
+            )
 
 
 def test_a_sanction_never_shows_who_the_author_is(
