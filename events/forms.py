@@ -212,6 +212,10 @@ class QuestionForm(forms.Form):
         super().__init__(*args, **kwargs)
         if not allow_anonymous:
             del self.fields["anonymous"]
+        else:
+            # An event that takes anonymous questions is a safe space: asking under
+            # one's name is the choice to make, never the accident.
+            self.fields["anonymous"].initial = True
 
 
 class MaterialsForm(forms.Form):

@@ -251,3 +251,11 @@ def test_registering_or_cancelling_moves_the_members_room_access(
         services.registration_cancel(event=webinar, user=practitioner)
     assert chat.access_versions(keys)[keys[0]] > registered[keys[0]]
     assert not chat.can_view_room(practitioner, webinar.room)
+
+
+def test_an_event_taking_anonymous_questions_asks_anonymously_by_default():
+    from events.forms import QuestionForm
+
+    form = QuestionForm(allow_anonymous=True)
+    assert " checked" in str(form["anonymous"])
+    assert "anonymous" not in QuestionForm(allow_anonymous=False).fields
