@@ -227,7 +227,8 @@ def can_react(user, post: Post) -> bool:
     return (
         post.deleted_at is None
         and community.can_participate(user)
-        and can_view_thread(user, post.thread)
+        and can_view_post(user, post)
+        and not post.hidden
         and can_post_in_space(user, post.thread.space)
     )
 
@@ -238,7 +239,7 @@ def can_see_reactors(user, post: Post) -> bool:
     reaction is itself an admission (counts are shown, never names)."""
     if post.anonymous or post.thread.space.safe_space:
         return False
-    return can_view_thread(user, post.thread)
+    return can_view_post(user, post)
 
 
 def can_pin_or_lock(user, thread: Thread) -> bool:

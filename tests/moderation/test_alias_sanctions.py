@@ -353,3 +353,26 @@ def test_peers_flags_still_hide_a_safe_space_post(world, places, author):
         )
     post.refresh_from_db()
     assert post.hidden
+
+
+def test_every_single_post_view_applies_the_thread_pages_rule_to_held_posts(
+    world, places
+):
+    """Flag, react, reactors: a reader gets nothing of a held post; its author and
+    the space's moderators still see it."""
+    from forums import permissions as forum_permissions
+
+    writer = member(Role.PRACTITIONER, world.facility)
+    held = forum_services.post_create(
+        thread=places["open_thread"],
+        author=writer,
+        body="Mrs Banda, ANC no 123456, phone +265 999 123 456.",
+    )
+    held.refresh_from_db()
+    reader = member(Role.PRACTITIONER, world.other_facility)
+    assert not forum_permissions.can_view_post(reader, held)
+    assert not forum_permissions.can_react(reader, held)
+    assert not forum_permissions.can_see_reactors(reader, held)
+    assert forum_permissions.can_view_post(writer, held)
+    steward = member(Role.MODERATOR, world.country)
+    assert forum_permissions.can_view_post(steward, held)
