@@ -388,16 +388,12 @@ def message_edit(*, message: ChatMessage, body: str) -> ChatMessage:
 # --- Presence: how many, never who ---------------------------------------------------------
 
 
-def _presence_key(room_id: int) -> str:
-    return f"chat:presence:{room_id}"
-
-
-def presence_change(room_id: int, delta: int) -> int:
-    return bump(_presence_key(room_id), delta, timeout=None)
-
-
 def presence_count(room_id: int) -> int:
-    return max(int(cache.get(_presence_key(room_id)) or 0), 0)
+    """Sockets open on the room, from every live worker's lease (``forums.leases``):
+    as fresh as the last watch tick, and never counting a dead worker's sockets."""
+    from . import leases
+
+    return leases.room_presence(room_id, leases.everyone())
 
 
 # --- Access versions: sockets re-check only when something changed ---------------------
@@ -415,6 +411,25 @@ ACCESS_TTL = 24 * 3600
 
 def access_keys(user_id: int | None, room_id: int) -> tuple[str, str]:
     return f"chat:acl:u:{user_id or 0}", f"chat:acl:r:{room_id}"
+
+
+def thread_access_keys(
+    user_id: int | None, space_id: int, thread_id: int
+) -> tuple[str, str, str]:
+    """A thread socket's versions: its member, its space and the thread itself."""
+    return (
+        f"chat:acl:u:{user_id or 0}",
+        f"chat:acl:s:{space_id}",
+        f"chat:acl:t:{thread_id}",
+    )
+
+
+def access_touch_space(space_id: int) -> None:
+    bump(f"chat:acl:s:{space_id}", timeout=ACCESS_TTL)
+
+
+def access_touch_thread(thread_id: int) -> None:
+    bump(f"chat:acl:t:{thread_id}", timeout=ACCESS_TTL)
 
 
 def access_touch_user(user_id: int) -> None:

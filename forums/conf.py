@@ -36,6 +36,13 @@ DEFAULTS: dict[str, Any] = {
     # Rank search results by relevance. None: only on PostgreSQL (the database
     # backend's relevance scoring on SQLite slows down as matches grow).
     "SEARCH_ORDER_BY_RELEVANCE": None,
+    # The per-worker watch: access re-checks, leases and presence, every this many
+    # seconds. A killed worker's sockets stop counting after three ticks and two
+    # seconds.
+    "CHAT_WATCH_SECONDS": 2.0,
+    # Open chat sockets allowed per member (across workers), and per visitor address.
+    "CHAT_SOCKETS_PER_MEMBER": 8,
+    "CHAT_SOCKETS_PER_VISITOR_ADDRESS": 20,
 }
 
 

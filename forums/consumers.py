@@ -11,7 +11,9 @@ import asyncio
 import contextlib
 import json
 import logging
+import math
 import time
+from collections import Counter
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
@@ -19,11 +21,11 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.utils.translation import gettext as _
 
 from community import permissions as community_permissions
-from community.counters import bump
 from community.privacy import people_count
-from community.realtime import EVENT_TYPE, fanout, group_name
+from community.realtime import fanout, group_name
 
-from . import chat
+from . import chat, leases
+from .conf import setting
 from .models import Thread
 from .permissions import can_view_thread
 from .permissions import forget as forget_forum_permissions
@@ -31,21 +33,63 @@ from .permissions import forget as forget_forum_permissions
 logger = logging.getLogger(__name__)
 
 
+def _account_allowed(user) -> bool:
+    """The account-level rules every stream applies, at connect and on re-check: an
+    active account, and two-factor set up where the member's roles require it (the
+    same rule the pages apply through ``RequireMFAMiddleware``)."""
+    if user is None or not user.is_authenticated:
+        return True
+    return user.is_active and not community_permissions.mfa_pending(user)
+
+
+def _refresh(user) -> None:
+    if user is not None and user.is_authenticated:
+        user.refresh_from_db(fields=["is_active"])
+        community_permissions.forget(user)
+        forget_forum_permissions(user)
+
+
 class ThreadConsumer(AsyncWebsocketConsumer):
+    """``/ws/forums/threads/<pk>/``: a thread page's new posts, live.
+
+    Like every stream, it is watched: when the member's memberships, the space or the
+    thread change (their access versions move), the socket re-checks that the member
+    may still read the thread, and is closed (4403) if not.
+    """
+
     group: str | None = None
+    lease_member = lease_visitor = lease_room = None
 
     async def connect(self) -> None:
+        self.user = self.scope.get("user")
         pk = int(self.scope["url_route"]["kwargs"]["pk"])
-        if not await self._may_view(pk):
+        self.thread_id = pk
+        thread = await database_sync_to_async(self._load)()
+        if thread is None:
+            await self.close(code=4403)
+            return
+        self.access_keys = chat.thread_access_keys(
+            getattr(self.user, "pk", None), thread.space_id, pk
+        )
+        self.access_seen = await database_sync_to_async(self._versions)()
+        if not await database_sync_to_async(self._allowed)(thread):
             await self.close(code=4403)
             return
         self.group = group_name("thread", pk)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
+        watch.add(self)
 
     async def disconnect(self, code: int) -> None:
+        await self._leave()
+
+    async def _leave(self) -> None:
+        """Out of the watch and the thread's group at once: a socket that lost access
+        gets nothing more, even before the client's side has closed."""
+        watch.discard(self)
         if self.group is not None:
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+            group, self.group = self.group, None
+            await self.channel_layer.group_discard(group, self.channel_name)
 
     async def receive(self, text_data=None, bytes_data=None) -> None:
         """Read-only: posting goes through the HTTP form (works without JavaScript)."""
@@ -53,15 +97,37 @@ class ThreadConsumer(AsyncWebsocketConsumer):
     async def realtime_event(self, event: dict) -> None:
         await self.send(text_data=event["text"])
 
-    @database_sync_to_async
-    def _may_view(self, pk: int) -> bool:
-        user = self.scope.get("user")
-        thread = (
+    def _load(self) -> Thread | None:
+        return (
             Thread.objects.select_related("space__organisation__parent__parent")
-            .filter(pk=pk)
+            .filter(pk=self.thread_id)
             .first()
         )
-        return thread is not None and can_view_thread(user, thread)
+
+    def _allowed(self, thread: Thread) -> bool:
+        return _account_allowed(self.user) and can_view_thread(self.user, thread)
+
+    def _versions(self) -> tuple[int, ...]:
+        versions = chat.access_versions(self.access_keys)
+        return tuple(versions[key] for key in self.access_keys)
+
+    def _recheck(self) -> bool:
+        _refresh(self.user)
+        thread = self._load()
+        return thread is not None and self._allowed(thread)
+
+    async def upkeep(self, now: float, versions: dict[str, int]) -> None:
+        try:
+            seen = tuple(versions.get(key, 0) for key in self.access_keys)
+            if seen == self.access_seen:
+                return
+            self.access_seen = seen
+            if not await database_sync_to_async(self._recheck)():
+                await self._leave()
+                await self.close(code=4403)
+        except Exception:
+            logger.exception("thread upkeep failed; closing the socket")
+            await self.close(code=1011)
 
 
 class ChatConsumer(AsyncWebsocketConsumer):
@@ -73,13 +139,13 @@ class ChatConsumer(AsyncWebsocketConsumer):
     """
 
     MAX_FRAME_BYTES = 8 * 1024
-    MAX_CONNECTIONS_PER_USER = 8
     IDLE_SECONDS = 120  # the script pings every 25 s
+    HISTORY_PER_10_SECONDS = 10
 
     room = None
     group: str | None = None
-    counted = False
     joined = False
+    lease_member = lease_visitor = lease_room = None
 
     async def connect(self) -> None:
         self.user = self.scope.get("user")
@@ -93,7 +159,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self.close(code=4403)
             return
         await self.accept()
-        if not self._count_connection(+1):
+        others = await database_sync_to_async(leases.others)()
+        if not self._claim_socket(others):
             await self._error(
                 chat.ChatError("too_many_connections", _("Too many open chat windows."))
             )
@@ -101,22 +168,29 @@ class ChatConsumer(AsyncWebsocketConsumer):
             return
         self.group = chat.group_for(self.room.pk)
         self.last_frame = time.monotonic()
+        self.history_times: list[float] = []
         self.closed_sent = not self.room.is_open()
         await fanout.join(self.group, self._relay)
         self.joined = True
         await self._catch_up(self._query_int("after"))
-        count = await database_sync_to_async(chat.presence_change)(self.room.pk, +1)
-        await self._broadcast_presence(count)
+        # The newcomer learns how many are here; everyone else sees the count move at
+        # the watch's next tick, like every other change of presence.
+        present = (
+            1
+            + watch.local_presence(self.room.pk)
+            + leases.room_presence(self.room.pk, others)
+        )
+        await self.send_json({"type": "presence", "count": people_count(present)})
         watch.add(self)
 
     async def disconnect(self, code: int) -> None:
+        await self._leave()
+
+    async def _leave(self) -> None:
         watch.discard(self)
         if self.joined:
+            self.joined = False
             await fanout.leave(self.group, self._relay)
-            count = await database_sync_to_async(chat.presence_change)(self.room.pk, -1)
-            await self._broadcast_presence(count)
-        if self.counted:
-            self._count_connection(-1)
 
     # --- frames from the client ----------------------------------------------------------
 
@@ -195,6 +269,19 @@ class ChatConsumer(AsyncWebsocketConsumer):
         )
 
     async def _history(self, frame: dict) -> None:
+        now = time.monotonic()
+        self.history_times = [t for t in self.history_times if now - t < 10]
+        if len(self.history_times) >= self.HISTORY_PER_10_SECONDS:
+            retry = max(1, math.ceil(10 - (now - self.history_times[0])))
+            await self._error(
+                chat.ChatError(
+                    "rate_limited",
+                    _("Older messages are coming; wait a moment before asking again."),
+                ),
+                retry_after=retry,
+            )
+            return
+        self.history_times.append(now)
         before = frame.get("before")
         if not isinstance(before, int):
             await self._error(
@@ -236,15 +323,6 @@ class ChatConsumer(AsyncWebsocketConsumer):
         items, more = chat.after(self.room, after_id)
         return [chat.message_payload(m) for m in items], more
 
-    async def _broadcast_presence(self, count: int) -> None:
-        await self.channel_layer.group_send(
-            self.group,
-            {
-                "type": EVENT_TYPE,
-                "text": json.dumps({"type": "presence", "count": people_count(count)}),
-            },
-        )
-
     # --- upkeep ----------------------------------------------------------------------------
 
     def _versions(self) -> tuple[int, ...]:
@@ -267,6 +345,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             self.access_seen = seen
             allowed, is_open = await database_sync_to_async(self._recheck)()
             if not allowed:
+                await self._leave()
                 await self._error(
                     chat.ChatError(
                         "not_allowed", _("You no longer have access to this room.")
@@ -282,15 +361,13 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self.close(code=1011)
 
     def _recheck(self) -> tuple[bool, bool]:
-        from moderation import policy
-
+        """A sanction does not take reading away (a suspended member still reads; the
+        send is what is refused): so no moderation act closes a socket, and presence
+        never moves because of one."""
         user = self.user
-        if user is not None and user.is_authenticated:
-            user.refresh_from_db(fields=["is_active"])
-            community_permissions.forget(user)
-            forget_forum_permissions(user)
-            if not user.is_active or policy.is_suspended(user):
-                return False, True
+        _refresh(user)
+        if not _account_allowed(user):
+            return False, True
         room = chat.load_room(self.room.pk)
         if room is None:
             return False, False
@@ -298,7 +375,10 @@ class ChatConsumer(AsyncWebsocketConsumer):
         return chat.can_view_room(user, room), room.is_open()
 
     async def _can_view(self) -> bool:
-        return await database_sync_to_async(chat.can_view_room)(self.user, self.room)
+        return await database_sync_to_async(self._may_view)()
+
+    def _may_view(self) -> bool:
+        return _account_allowed(self.user) and chat.can_view_room(self.user, self.room)
 
     def _query_int(self, name: str) -> int | None:
         query = parse_qs(self.scope.get("query_string", b"").decode())
@@ -307,33 +387,45 @@ class ChatConsumer(AsyncWebsocketConsumer):
         except ValueError:
             return None
 
-    def _count_connection(self, delta: int) -> bool:
-        """At most MAX_CONNECTIONS_PER_USER sockets per member (cache-wide)."""
+    def _claim_socket(self, others: list[dict]) -> bool:
+        """At most ``CHAT_SOCKETS_PER_MEMBER`` sockets per member and
+        ``CHAT_SOCKETS_PER_VISITOR_ADDRESS`` per visitor address, across workers:
+        this worker's live sockets plus the other workers' leases (``forums.leases``),
+        so a killed worker's sockets stop counting within seconds."""
         user = self.user
-        if user is None or not user.is_authenticated:
-            return True
-        key = f"chat:conns:{user.pk}"
-        count = bump(key, delta, timeout=3600)
-        if delta > 0:
-            self.counted = True
-            if count > self.MAX_CONNECTIONS_PER_USER:
-                bump(key, -1, timeout=3600)
-                self.counted = False
+        if user is not None and user.is_authenticated:
+            held = watch.member_sockets(user.pk) + leases.member_sockets(
+                user.pk, others
+            )
+            if held >= setting("CHAT_SOCKETS_PER_MEMBER"):
                 return False
+            self.lease_member = user.pk
+        else:
+            address = (self.scope.get("client") or ["?"])[0]
+            held = watch.visitor_sockets(address) + leases.visitor_sockets(
+                address, others
+            )
+            if held >= setting("CHAT_SOCKETS_PER_VISITOR_ADDRESS"):
+                return False
+            self.lease_visitor = address
+        self.lease_room = self.room.pk
         return True
 
 
 class Watch:
-    """One upkeep loop per worker (per event loop) for all its chat sockets.
+    """One upkeep loop per worker (per event loop) for all its sockets.
 
-    Every ``SECONDS`` it reads the access versions of its sockets' members and rooms in
-    one cache round trip, then lets each socket act: idle timeout, room closing, and a
-    database re-check only where a version moved (``forums.chat``, ``forums.signals``).
-    A member who loses access is out within 5 s, and a worker holding thousands of quiet
-    sockets does no per-socket database work.
+    Every ``FORUMS["CHAT_WATCH_SECONDS"]`` it reads the access versions of its sockets'
+    members, rooms, spaces and threads in one cache round trip, then lets each socket
+    act: idle timeout, room closing, and a database re-check only where a version moved
+    (``forums.chat``, ``forums.signals``). A member who loses access is out within
+    seconds, and a worker holding thousands of quiet sockets does no per-socket
+    database work.
+
+    The same tick renews the worker's lease (``forums.leases``: its sockets per member,
+    per visitor address and per room) and sends each room's presence to its local
+    sockets when the count changed: presence moves on this timer only.
     """
-
-    SECONDS = 2.0
 
     def __init__(self) -> None:
         self._state: dict[int, dict] = {}
@@ -342,37 +434,87 @@ class Watch:
         loop = asyncio.get_running_loop()
         state = self._state.get(id(loop))
         if state is None or state["loop"] is not loop:
-            state = {"loop": loop, "sockets": set(), "task": None}
+            state = {"loop": loop, "sockets": set(), "task": None, "shown": {}}
             self._state[id(loop)] = state
         return state
 
-    def add(self, consumer: ChatConsumer) -> None:
+    def _sockets(self) -> set:
+        try:
+            return self._loop_state()["sockets"]
+        except RuntimeError:  # no running loop
+            return set()
+
+    def add(self, consumer) -> None:
         state = self._loop_state()
         state["sockets"].add(consumer)
         if state["task"] is None or state["task"].done():
             state["task"] = asyncio.create_task(self._run(state))
 
-    def discard(self, consumer: ChatConsumer) -> None:
-        with contextlib.suppress(RuntimeError):  # no running loop
-            self._loop_state()["sockets"].discard(consumer)
+    def discard(self, consumer) -> None:
+        self._sockets().discard(consumer)
+
+    def member_sockets(self, user_id: int) -> int:
+        return sum(1 for c in self._sockets() if c.lease_member == user_id)
+
+    def visitor_sockets(self, address: str) -> int:
+        return sum(1 for c in self._sockets() if c.lease_visitor == address)
+
+    def local_presence(self, room_id: int) -> int:
+        return sum(1 for c in self._sockets() if c.lease_room == room_id)
 
     async def _run(self, state: dict) -> None:
-        while state["sockets"]:
-            await asyncio.sleep(self.SECONDS)
-            sockets = list(state["sockets"])
-            if not sockets:
-                break
-            keys = {key for consumer in sockets for key in consumer.access_keys}
-            try:
-                versions = await database_sync_to_async(chat.access_versions)(keys)
-            except Exception:
-                logger.exception("chat watch could not read access versions")
-                continue
-            now = time.monotonic()
-            await asyncio.gather(
-                *(consumer.upkeep(now, versions) for consumer in sockets),
-                return_exceptions=True,
+        try:
+            while state["sockets"]:
+                await asyncio.sleep(float(setting("CHAT_WATCH_SECONDS")))
+                sockets = list(state["sockets"])
+                await self._renew(state, sockets)
+                if not sockets:
+                    break
+                keys = {key for consumer in sockets for key in consumer.access_keys}
+                try:
+                    versions = await database_sync_to_async(chat.access_versions)(keys)
+                except Exception:
+                    logger.exception("chat watch could not read access versions")
+                    continue
+                now = time.monotonic()
+                await asyncio.gather(
+                    *(consumer.upkeep(now, versions) for consumer in sockets),
+                    return_exceptions=True,
+                )
+        finally:
+            with contextlib.suppress(Exception):
+                await database_sync_to_async(leases.withdraw)()
+
+    async def _renew(self, state: dict, sockets: list) -> None:
+        members = Counter(c.lease_member for c in sockets if c.lease_member)
+        visitors = Counter(c.lease_visitor for c in sockets if c.lease_visitor)
+        rooms = Counter(c.lease_room for c in sockets if c.lease_room)
+        try:
+            others = await database_sync_to_async(self._publish)(
+                members, visitors, rooms
             )
+        except Exception:
+            logger.exception("chat watch could not renew its lease")
+            return
+        shown = state["shown"]
+        for room_id, local in rooms.items():
+            count = people_count(local + leases.room_presence(room_id, others))
+            if shown.get(room_id, "unset") == count:
+                continue
+            shown[room_id] = count
+            text = json.dumps({"type": "presence", "count": count})
+            for consumer in sockets:
+                if consumer.lease_room == room_id:
+                    with contextlib.suppress(Exception):
+                        await consumer.send(text_data=text)
+        for room_id in list(shown):
+            if room_id not in rooms:
+                del shown[room_id]
+
+    @staticmethod
+    def _publish(members, visitors, rooms) -> list[dict]:
+        leases.publish(members=members, visitors=visitors, rooms=rooms)
+        return leases.others()
 
 
 watch = Watch()

@@ -1,5 +1,6 @@
-"""What can change who may be in a chat room bumps an access version (``forums.chat``),
-so open sockets re-check themselves within seconds, without polling the database."""
+"""What can change who may be in a chat room or read a thread bumps an access version
+(``forums.chat``), so open sockets re-check themselves within seconds, without polling
+the database."""
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -9,7 +10,7 @@ from community.models import Membership
 from moderation.models import Sanction
 
 from . import chat
-from .models import Room, Space, SpaceMembership
+from .models import Room, Space, SpaceMembership, Thread
 
 
 def _user_changed(user_id) -> None:
@@ -33,11 +34,25 @@ def _room(sender, instance, **kwargs) -> None:
 
 
 def _space(sender, instance, **kwargs) -> None:
+    space_id = instance.pk
+    transaction.on_commit(lambda: chat.access_touch_space(space_id))
     for room_id in Room.objects.filter(space=instance).values_list("pk", flat=True):
         transaction.on_commit(lambda room_id=room_id: chat.access_touch_room(room_id))
 
 
+def _thread(sender, instance, **kwargs) -> None:
+    thread_id = instance.pk
+    transaction.on_commit(lambda: chat.access_touch_thread(thread_id))
+
+
+def _authenticator(sender, instance, **kwargs) -> None:
+    # Two-factor set up or removed: the member's sockets re-check the MFA rule.
+    _user_changed(instance.user_id)
+
+
 def connect() -> None:
+    from allauth.mfa.models import Authenticator
+
     User = get_user_model()
     for model in (Membership, SpaceMembership, Sanction):
         post_save.connect(_membership, sender=model, dispatch_uid=f"chat-acl-{model}")
@@ -47,3 +62,8 @@ def connect() -> None:
     post_save.connect(_account, sender=User, dispatch_uid="chat-acl-user")
     post_save.connect(_room, sender=Room, dispatch_uid="chat-acl-room")
     post_save.connect(_space, sender=Space, dispatch_uid="chat-acl-space")
+    post_save.connect(_thread, sender=Thread, dispatch_uid="chat-acl-thread")
+    for signal in (post_save, post_delete):
+        signal.connect(
+            _authenticator, sender=Authenticator, dispatch_uid=f"chat-acl-mfa-{signal}"
+        )

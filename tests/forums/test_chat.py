@@ -487,9 +487,12 @@ def test_slow_mode_is_for_moderators(room, practitioner, district_lead):
     assert refused.value.code == "rate_limited"
 
 
-async def test_suspended_or_deactivated_members_are_dropped_within_five_seconds(
+async def test_deactivated_members_are_dropped_and_suspended_ones_cannot_send(
     room, world, moderator
 ):
+    """Deactivation takes the account away: its sockets close within seconds. A
+    suspension takes posting away, not reading: the socket stays (so no moderation act
+    ever moves a room's presence) and every send is refused."""
     from moderation import services as moderation_services
 
     suspended = await database_sync_to_async(member)(
@@ -520,11 +523,14 @@ async def test_suspended_or_deactivated_members_are_dropped_within_five_seconds(
         leaver.save()
 
     await database_sync_to_async(deactivate)()
-    for dropped in (a, b):
-        error, _ = await frames_until(dropped, "error", timeout=6)
-        assert error["code"] == "not_allowed"
+    error, _ = await frames_until(b, "error", timeout=6)
+    assert error["code"] == "not_allowed"
+    await a.send_json_to(send_frame("again"))
+    error, _ = await frames_until(a, "error", timeout=6)
+    assert error["code"] == "not_allowed" and "suspended" in error["message"]
     # The others carry on.
     await c.send_json_to(send_frame("still here"))
     ack, _ = await frames_until(c, "message.ack")
     assert ack["id"]
-    await c.disconnect()
+    for communicator in (a, c):
+        await communicator.disconnect()
