@@ -41,14 +41,23 @@ def send_now(group: str, event: dict[str, Any]) -> None:
     async_to_sync(layer.group_send)(group, {"type": EVENT_TYPE, "text": encode(event)})
 
 
-def broadcast_on_commit(group: str, event: dict[str, Any]) -> None:
-    """Queue ``event`` for ``group``; it is sent only if the current transaction commits."""
+def broadcast_on_commit(
+    group: str, event: dict[str, Any], *, seq: int | None = None
+) -> None:
+    """Queue ``event`` for ``group``; it is sent only if the current transaction commits.
+
+    ``seq``, for streams whose frames are numbered (chat), travels beside the text so
+    each receiver can order and de-duplicate frames without parsing them.
+    """
     text = encode(event)  # fail early, inside the caller's transaction
+    message = {"type": EVENT_TYPE, "text": text}
+    if seq is not None:
+        message["seq"] = seq
 
     def _send() -> None:
         layer = get_channel_layer()
         if layer is not None:
-            async_to_sync(layer.group_send)(group, {"type": EVENT_TYPE, "text": text})
+            async_to_sync(layer.group_send)(group, message)
 
     transaction.on_commit(_send)
 
@@ -84,7 +93,8 @@ class LocalFanout:
             return 0
 
     async def join(self, group: str, send) -> None:
-        """``send(text)`` is awaited for every frame sent to ``group``."""
+        """``send(text, seq)`` is awaited for every frame sent to ``group`` (``seq`` is
+        the frame's sequence number, or None for unnumbered frames)."""
         state = self._loop_state()
         async with state["lock"]:
             state["members"].setdefault(group, set()).add(send)
@@ -122,11 +132,12 @@ class LocalFanout:
                 if message.get("type") != EVENT_TYPE:
                     continue
                 text = message["text"]
+                seq = message.get("seq")
                 # One after the other, not gathered: a send only queues the frame on
                 # its socket, and a task per socket per frame costs more than the send.
                 for send in list(state["members"].get(group, ())):
                     try:
-                        await send(text)
+                        await send(text, seq)
                     except Exception as failure:  # a socket closing meanwhile
                         logger.debug("fan-out send failed: %s", failure)
         except asyncio.CancelledError:

@@ -57,21 +57,30 @@ def message_payload(message: ChatMessage) -> dict[str, Any]:
     """The message as anyone may see it. An anonymous message has no author at all,
     and its time is given to the minute only (no matching against named posts)."""
     created = message.created
-    if message.anonymous:
-        created = coarse_time(created)  # stored so; kept here for older rows
+    if message.anonymous or message.room.anonymous_allowed:
+        # Anonymous messages are stored to the minute; in a room that takes them,
+        # named ones are shown to the minute too, so no finer time sits beside them.
+        created = coarse_time(created)
     author = None
-    if not message.anonymous:
+    if not message.anonymous and not message.hidden:
         author = {"name": message.byline}
+    reply_to = None
+    if message.reply_to_id is not None:
+        reply_to = getattr(message.reply_to, "seq", None)
     return {
         "type": "message",
-        "id": message.pk,
+        "id": message.seq,
         "room": message.room_id,
         "client_id": str(message.client_id),
+        # A hidden message keeps its place in the sequence and shows nothing else:
+        # not its text, not who wrote it.
         "body_html": "" if message.hidden else message.body_html,
         "hidden": message.hidden,
         "author": author,
-        "alias": alias_label(message.alias) if message.anonymous else None,
-        "reply_to": message.reply_to_id,
+        "alias": alias_label(message.alias)
+        if message.anonymous and not message.hidden
+        else None,
+        "reply_to": reply_to,
         "edited": message.edited_at is not None,
         "created": created.isoformat(),
     }
@@ -81,32 +90,51 @@ def message_payload(message: ChatMessage) -> dict[str, Any]:
 
 
 def _messages(room: Room):
-    return ChatMessage.objects.filter(room=room).select_related("author__profile")
+    return ChatMessage.objects.filter(room=room).select_related(
+        "author__profile", "reply_to", "room__space"
+    )
 
 
 def latest(room: Room, *, limit: int = PAGE) -> list[ChatMessage]:
-    items = list(_messages(room).order_by("-pk")[:limit])
+    items = list(_messages(room).order_by("-seq")[:limit])
     items.reverse()
     return items
 
 
 def after(
-    room: Room, after_id: int, *, limit: int | None = None
+    room: Room, after_seq: int, *, limit: int | None = None
 ) -> tuple[list[ChatMessage], bool]:
-    """Messages after ``after_id`` in order, at most ``limit``; and whether more wait."""
+    """Messages after sequence number ``after_seq`` in order, at most ``limit``; and
+    whether more wait."""
     limit = limit or CATCH_UP_CAP
-    items = list(_messages(room).filter(pk__gt=after_id).order_by("pk")[: limit + 1])
+    items = list(_messages(room).filter(seq__gt=after_seq).order_by("seq")[: limit + 1])
     return items[:limit], len(items) > limit
 
 
-def has_before(room: Room, first_id: int) -> bool:
-    return ChatMessage.objects.filter(room=room, pk__lt=first_id).exists()
+def between(room: Room, after_seq: int, upto_seq: int) -> list[ChatMessage]:
+    """Messages with ``after_seq < seq <= upto_seq``, in order (filling a gap)."""
+    return list(
+        _messages(room).filter(seq__gt=after_seq, seq__lte=upto_seq).order_by("seq")
+    )
+
+
+def head(room_ids) -> dict[int, int]:
+    """The last sequence number of each room, in one query."""
+    return dict(
+        Room.objects.filter(pk__in=list(room_ids)).values_list("pk", "last_seq")
+    )
+
+
+def has_before(room: Room, first_seq: int) -> bool:
+    return ChatMessage.objects.filter(room=room, seq__lt=first_seq).exists()
 
 
 def before(
-    room: Room, before_id: int, *, limit: int = PAGE
+    room: Room, before_seq: int, *, limit: int = PAGE
 ) -> tuple[list[ChatMessage], bool]:
-    items = list(_messages(room).filter(pk__lt=before_id).order_by("-pk")[: limit + 1])
+    items = list(
+        _messages(room).filter(seq__lt=before_seq).order_by("-seq")[: limit + 1]
+    )
     more = len(items) > limit
     items = items[:limit]
     items.reverse()
@@ -303,18 +331,27 @@ def message_send(
         raise ChatError("room_closed", _("This room is closed; it stays readable."))
     if anonymous and not room.anonymous_allowed:
         raise ChatError("not_allowed", _("Anonymous messages are not allowed here."))
-    try:
-        if rate_limited:  # off only for imported history (the demo seed)
-            ratelimit.hit("chat", user=author, ip=ip)
-        if rate_limited and room.slow_mode_seconds:
-            ratelimit.hit(
-                f"chat_slow_{room.pk}", user=author, spec=f"1/{room.slow_mode_seconds}"
+    # Only stored messages count toward the limits (checked now, recorded once
+    # stored): a client told to wait and retry is not punished for the refusal.
+    limits = []
+    if rate_limited:  # off only for imported history (the demo seed)
+        limits.append({"action": "chat", "user": author, "ip": ip})
+        if room.slow_mode_seconds:
+            limits.append(
+                {
+                    "action": f"chat_slow_{room.pk}",
+                    "user": author,
+                    "spec": f"1/{room.slow_mode_seconds}",
+                }
             )
+    try:
+        for limit in limits:
+            ratelimit.check(**limit)
     except ratelimit.RateLimited as limited:
         raise ChatError("rate_limited", limited.message, limited.retry_after) from None
     reply_to = None
     if reply_to_id:
-        reply_to = ChatMessage.objects.filter(room=room, pk=reply_to_id).first()
+        reply_to = ChatMessage.objects.filter(room=room, seq=reply_to_id).first()
         if reply_to is None:
             raise ChatError(
                 "bad_request", _("The message you reply to is not in this room.")
@@ -322,8 +359,20 @@ def message_send(
 
     try:
         with transaction.atomic():
+            # The room's row lock orders writers: the next number is taken inside this
+            # transaction and released at its commit, so numbers follow commit order
+            # and a rolled-back message leaves no gap.
+            seq = (
+                Room.objects.select_for_update()
+                .filter(pk=room.pk)
+                .values_list("last_seq", flat=True)
+                .get()
+                + 1
+            )
+            Room.objects.filter(pk=room.pk).update(last_seq=seq)
             message = ChatMessage.objects.create(
                 room=room,
+                seq=seq,
                 author=author,
                 anonymous=anonymous,
                 alias=_next_alias(room, author) if anonymous else None,
@@ -337,18 +386,21 @@ def message_send(
                     created=coarse_time(message.created)
                 )
                 message.created = coarse_time(message.created)
-            held = moderation_services.content_screen(
+            moderation_services.content_screen(
                 content=message, author=author, text=body
             )
-            if held is None:
-                realtime.broadcast_on_commit(
-                    group_for(room.pk), message_payload(message)
-                )
+            # Held messages too, as a hidden placeholder (no text, no author): every
+            # number reaches every reader, so a gap always means a lost frame.
+            realtime.broadcast_on_commit(
+                group_for(room.pk), message_payload(message), seq=seq
+            )
     except IntegrityError:
         # The same client_id raced in from another connection: it is stored once.
         return ChatMessage.objects.get(
             room=room, author=author, client_id=client_uuid
         ), False
+    for limit in limits:
+        ratelimit.record(**limit)
     message.refresh_from_db()
     return message, True
 
@@ -358,7 +410,7 @@ def message_set_hidden(*, message: ChatMessage, hidden: bool) -> ChatMessage:
     message.hidden = hidden
     message.save(update_fields=["hidden"])
     if hidden:
-        event = {"type": "message.hidden", "id": message.pk}
+        event = {"type": "message.hidden", "id": message.seq}
     else:
         event = {**message_payload(message), "type": "message.restored"}
     realtime.broadcast_on_commit(group_for(message.room_id), event)

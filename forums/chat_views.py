@@ -95,14 +95,14 @@ def room(request, room_id: int):
         items, _more = chat.before(room, before_id)
     else:
         items = chat.latest(room)
-    first_id = items[0].pk if items else None
+    first_id = items[0].seq if items else None
     context = {
         "room": room,
         "items": items,
         "more_before": first_id is not None and chat.has_before(room, first_id),
         "more_after": more_after,
         "first_id": first_id,
-        "last_id": items[-1].pk if items else (after_id or 0),
+        "last_id": items[-1].seq if items else (after_id or 0),
         "can_send": request.user.is_authenticated and chat.can_send(request.user, room),
         "is_open": room.is_open(),
         "presence": people_count(chat.presence_count(room.pk)),

@@ -146,6 +146,11 @@ class ChatConsumer(AsyncWebsocketConsumer):
     group: str | None = None
     joined = False
     lease_member = lease_visitor = lease_room = None
+    # Ordered delivery: the highest sequence number this socket has been sent, frames
+    # held back until the gap before them fills, and since when it has been behind.
+    delivered = 0
+    catching_up = True
+    behind_since: float | None = None
 
     async def connect(self) -> None:
         self.user = self.scope.get("user")
@@ -170,6 +175,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.last_frame = time.monotonic()
         self.history_times: list[float] = []
         self.closed_sent = not self.room.is_open()
+        self.pending: dict[int, str] = {}
+        # Subscribe, then replay, then release what arrived meanwhile without repeats:
+        # nothing committed between the two is missed or sent twice.
         await fanout.join(self.group, self._relay)
         self.joined = True
         await self._catch_up(self._query_int("after"))
@@ -242,20 +250,17 @@ class ChatConsumer(AsyncWebsocketConsumer):
         except chat.ChatError as error:
             await self._error(error, client_id=client_id[:64])
             return
-        payload = await database_sync_to_async(chat.message_payload)(message)
-        held = message.hidden
+        # The message itself reaches this socket like every other one, in order
+        # (a retry's was already broadcast; a held one goes out as a placeholder).
         await self.send_json(
             {
                 "type": "message.ack",
                 "client_id": client_id,
-                "id": message.pk,
-                "held": held,
+                "id": message.seq,
+                "held": message.hidden,
+                "created": created,
             }
         )
-        if not created or held:
-            # A retry: the broadcast already went (or, held, never goes); tell this
-            # socket what is stored so it can settle its copy.
-            await self.send_json(payload)
 
     def _store(self, body, client_id, anonymous, reply_to):
         return chat.message_send(
@@ -283,7 +288,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             return
         self.history_times.append(now)
         before = frame.get("before")
-        if not isinstance(before, int):
+        if not isinstance(before, int) or isinstance(before, bool):
             await self._error(
                 chat.ChatError("bad_request", _("history needs before=<id>."))
             )
@@ -297,8 +302,30 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     # --- to the client ---------------------------------------------------------------------
 
-    async def _relay(self, text: str) -> None:
+    async def _relay(self, text: str, seq: int | None = None) -> None:
+        if seq is None:  # unnumbered frames: edits, hides, room events
+            await self.send(text_data=text)
+        else:
+            await self._deliver(seq, text)
+
+    async def _deliver(self, seq: int, text: str) -> None:
+        """Send numbered frames in order, each once: older ones are dropped, later ones
+        wait for the gap before them (filled live, or by the watch from the database)."""
+        if seq <= self.delivered or seq in self.pending:
+            return
+        if self.catching_up or seq != self.delivered + 1:
+            self.pending[seq] = text
+            return
         await self.send(text_data=text)
+        self.delivered = seq
+        await self._release()
+
+    async def _release(self) -> None:
+        while self.delivered + 1 in self.pending:
+            self.delivered += 1
+            await self.send(text_data=self.pending.pop(self.delivered))
+        for seq in [s for s in self.pending if s <= self.delivered]:
+            del self.pending[seq]
 
     async def send_json(self, data: dict) -> None:
         await self.send(text_data=json.dumps(data, separators=(",", ":")))
@@ -308,20 +335,49 @@ class ChatConsumer(AsyncWebsocketConsumer):
             error.frame(**{k: v for k, v in extra.items() if v is not None})
         )
 
-    async def _catch_up(self, after_id: int | None) -> None:
-        items, more = await database_sync_to_async(self._catch_up_items)(after_id)
-        for item in items:
-            await self.send_json(item)
-        if more:
-            await self.send_json({"type": "more", "after": items[-1]["id"]})
+    async def _catch_up(self, after: int | None) -> None:
+        """Everything after ``after`` (or the latest page without it), in batches, then
+        the frames that arrived live meanwhile, then ``caught_up``."""
+        self.catching_up = True
+        start, items, more = await database_sync_to_async(self._first_batch)(after)
+        self.delivered = start
+        while True:
+            for item in items:
+                await self.send_json(item)
+                self.delivered = item["id"]
+            if not more:
+                break
+            items, more = await database_sync_to_async(self._batch)(self.delivered)
+        self.catching_up = False
+        await self._release()
+        await self.send_json({"type": "caught_up", "id": self.delivered})
         if self.closed_sent:
             await self.send_json({"type": "room.closed"})
 
-    def _catch_up_items(self, after_id: int | None):
-        if after_id is None:
-            return [chat.message_payload(m) for m in chat.latest(self.room)], False
-        items, more = chat.after(self.room, after_id)
+    def _first_batch(self, after: int | None):
+        head = chat.head([self.room.pk]).get(self.room.pk, 0)
+        if after is None:
+            items = chat.latest(self.room)
+            start = items[0].seq - 1 if items else head
+            return start, [chat.message_payload(m) for m in items], False
+        start = min(max(after, 0), head)  # a number from the future starts at the head
+        return (start, *self._batch(start))
+
+    def _batch(self, after: int):
+        items, more = chat.after(self.room, after)
         return [chat.message_payload(m) for m in items], more
+
+    async def fill(self, head: int, frames: dict[int, str], now: float) -> None:
+        """Called by the watch with the room's head and the frames it fetched: a frame
+        stored but never broadcast (its worker died between commit and send) reaches
+        the socket at the latest one tick after it is noticed."""
+        if self.catching_up:
+            return
+        for seq in sorted(frames):
+            if seq > self.delivered:
+                await self._deliver(seq, frames[seq])
+        await self._release()
+        self.behind_since = now if self.delivered < head else None
 
     # --- upkeep ----------------------------------------------------------------------------
 
@@ -470,6 +526,10 @@ class Watch:
                 await self._renew(state, sockets)
                 if not sockets:
                     break
+                try:
+                    await self._fill_gaps(sockets)
+                except Exception:
+                    logger.exception("chat watch could not fill gaps")
                 keys = {key for consumer in sockets for key in consumer.access_keys}
                 try:
                     versions = await database_sync_to_async(chat.access_versions)(keys)
@@ -510,6 +570,40 @@ class Watch:
         for room_id in list(shown):
             if room_id not in rooms:
                 del shown[room_id]
+
+    async def _fill_gaps(self, sockets: list) -> None:
+        """Compare each room's last sequence number with what its sockets were sent.
+        A socket still behind (or holding frames after a gap) one tick after it was
+        first seen so gets the missing frames from the database: the stored messages
+        feed the live stream, so none is stored and never delivered."""
+        chats = [c for c in sockets if c.lease_room and not c.catching_up]
+        if not chats:
+            return
+        heads = await database_sync_to_async(chat.head)({c.lease_room for c in chats})
+        now = time.monotonic()
+        due: dict[int, list] = {}
+        for consumer in chats:
+            head = heads.get(consumer.lease_room, 0)
+            if consumer.delivered >= head and not consumer.pending:
+                consumer.behind_since = None
+            elif consumer.behind_since is None:
+                consumer.behind_since = now  # in flight, perhaps: look again next tick
+            else:
+                due.setdefault(consumer.lease_room, []).append(consumer)
+        for room_id, consumers in due.items():
+            start = min(c.delivered for c in consumers)
+            frames = await database_sync_to_async(self._frames)(
+                consumers[0].room, start, heads[room_id]
+            )
+            for consumer in consumers:
+                await consumer.fill(heads[room_id], frames, now)
+
+    @staticmethod
+    def _frames(room, after: int, upto: int) -> dict[int, str]:
+        return {
+            m.seq: json.dumps(chat.message_payload(m), separators=(",", ":"))
+            for m in chat.between(room, after, upto)
+        }
 
     @staticmethod
     def _publish(members, visitors, rooms) -> list[dict]:

@@ -612,6 +612,9 @@ class Room(models.Model):
     opens_at = models.DateTimeField(null=True, blank=True)
     closes_at = models.DateTimeField(null=True, blank=True)
     slow_mode_seconds = models.PositiveIntegerField(_("slow mode (seconds)"), default=0)
+    # The last message's sequence number: raised under a lock on this row inside each
+    # message's transaction, so sequence numbers are gap-free and in commit order.
+    last_seq = models.PositiveIntegerField(default=0, editable=False)
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -640,9 +643,15 @@ class Room(models.Model):
 
 
 class ChatMessage(models.Model):
-    """Stored first, broadcast on commit. ``client_id`` makes a resend harmless."""
+    """Stored first, broadcast on commit. ``client_id`` makes a resend harmless.
+
+    ``seq`` numbers a room's messages 1, 2, 3… in commit order; it is the only number
+    any client sees (frames, ``?after=``, anchors). The primary key, a site-wide
+    sequence, would place an anonymous message among other rooms' named ones.
+    """
 
     room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="messages")
+    seq = models.PositiveIntegerField(editable=False)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -664,14 +673,15 @@ class ChatMessage(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["room", "author", "client_id"], name="forums_chat_idempotent"
-            )
+            ),
+            models.UniqueConstraint(fields=["room", "seq"], name="forums_chat_room_seq"),
         ]
         indexes = [models.Index(fields=["room", "id"], name="forums_chat_room_id")]
         verbose_name = _("chat message")
         verbose_name_plural = _("chat messages")
 
     def __str__(self) -> str:
-        return f"{self.room_id}:{self.pk}"
+        return f"{self.room_id}:{self.seq}"
 
     @property
     def byline(self) -> str:

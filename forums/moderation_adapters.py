@@ -74,7 +74,7 @@ class ChatMessageAdapter(ModerationAdapter):
         return obj.body
 
     def url(self, obj) -> str:
-        return f"{obj.room.get_absolute_url()}#m{obj.pk}"
+        return f"{obj.room.get_absolute_url()}#m{obj.seq}"
 
     def alias_place(self, obj):
         return obj.room  # an alias is one author within one room

@@ -1,8 +1,10 @@
 """Per-user and per-IP rate limits in the shared cache (Redis when REDIS_URL is set)."""
 
+import math
 import time
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.utils.translation import gettext as _
 
 from community.counters import bump
@@ -35,24 +37,56 @@ def _count(key: str, seconds: int, now: float) -> int:
     return bump(f"rl:{key}:{int(now // seconds)}", timeout=seconds + 1)
 
 
+def _keys(action, user, ip, spec):
+    """(key, limit) pairs for this action, the window's length and the time now."""
+    spec = spec or setting("RATE_LIMITS").get(action)
+    if not spec:
+        return [], 1, 0.0
+    count, seconds = parse(spec)
+    now = time.time()
+    keys = []
+    user_pk = getattr(user, "pk", None)
+    if user_pk is not None:
+        keys.append((f"{action}:u:{user_pk}", count))
+    if ip:
+        keys.append((f"{action}:ip:{ip}", count * setting("IP_RATE_LIMIT_FACTOR")))
+    return keys, seconds, now
+
+
+def _retry_after(seconds: int, now: float) -> int:
+    # An upper bound: after waiting this long the window has turned.
+    return max(1, math.ceil(seconds - (now % seconds)))
+
+
 def hit(
     action: str, *, user=None, ip: str | None = None, spec: str | None = None
 ) -> None:
     """Count one ``action``; raise :class:`RateLimited` when a limit is passed."""
-    limits = setting("RATE_LIMITS")
-    spec = spec or limits.get(action)
-    if not spec:
-        return
-    count, seconds = parse(spec)
-    now = time.time()
-    retry_after = max(1, int(seconds - (now % seconds)))
-    user_pk = getattr(user, "pk", None)
-    if user_pk is not None and _count(f"{action}:u:{user_pk}", seconds, now) > count:
-        raise RateLimited(action, retry_after)
-    if ip:
-        factor = setting("IP_RATE_LIMIT_FACTOR")
-        if _count(f"{action}:ip:{ip}", seconds, now) > count * factor:
-            raise RateLimited(action, retry_after)
+    keys, seconds, now = _keys(action, user, ip, spec)
+    for key, limit in keys:
+        if _count(key, seconds, now) > limit:
+            raise RateLimited(action, _retry_after(seconds, now))
+
+
+def check(
+    action: str, *, user=None, ip: str | None = None, spec: str | None = None
+) -> None:
+    """Raise :class:`RateLimited` if one more ``action`` would pass a limit, without
+    counting it: with :func:`record` after the write, only what was stored counts."""
+    keys, seconds, now = _keys(action, user, ip, spec)
+    window = int(now // seconds)
+    for key, limit in keys:
+        if int(cache.get(f"rl:{key}:{window}") or 0) >= limit:
+            raise RateLimited(action, _retry_after(seconds, now))
+
+
+def record(
+    action: str, *, user=None, ip: str | None = None, spec: str | None = None
+) -> None:
+    """Count one ``action`` that happened (see :func:`check`)."""
+    keys, seconds, now = _keys(action, user, ip, spec)
+    for key, _limit in keys:
+        _count(key, seconds, now)
 
 
 def client_ip(request) -> str | None:

@@ -54,7 +54,7 @@ async def test_fanout_relays_each_frame_once_to_every_local_socket():
     received: dict[str, list[str]] = {"a": [], "b": []}
 
     async def sender(name):
-        async def send(text):
+        async def send(text, seq=None):
             received[name].append(text)
 
         return send

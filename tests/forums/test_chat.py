@@ -113,7 +113,7 @@ async def test_member_sends_and_everyone_receives(room, practitioner, world):
     assert message["id"] == ack["id"]
     assert "partograph" in message["body_html"]
     assert message["author"] == {"name": "Member"} or message["author"]["name"]
-    stored = await database_sync_to_async(ChatMessage.objects.get)(pk=ack["id"])
+    stored = await database_sync_to_async(ChatMessage.objects.get)(seq=ack["id"], room=room)
     assert stored.author_id == practitioner.pk
     await a.disconnect()
     await b.disconnect()
@@ -142,25 +142,29 @@ async def test_catch_up_after_last_seen_in_order(room, practitioner):
         m, _ = await database_sync_to_async(chat.message_send)(
             room=room, author=practitioner, body=f"m{i}", client_id=uuid.uuid4()
         )
-        ids.append(m.pk)
+        ids.append(m.seq)
         cache.clear()  # keep under the rate limit
+    assert ids == [1, 2, 3, 4, 5]  # numbered per room, from one
     a, _, _ = await connect(room, practitioner, after=ids[1])
-    got = [await a.receive_json_from(timeout=3) for _ in range(3)]
-    assert [g["id"] for g in got] == ids[2:]
+    got = [await a.receive_json_from(timeout=3) for _ in range(4)]
+    assert [g["id"] for g in got] == [*ids[2:], ids[-1]]
+    assert got[-1]["type"] == "caught_up"
     await a.disconnect()
 
 
 @override_settings(MODERATION={"RATE_LIMITS": {}})
-async def test_catch_up_is_capped_with_a_more_marker(room, practitioner, monkeypatch):
+async def test_catch_up_comes_in_batches_then_a_caught_up_marker(
+    room, practitioner, monkeypatch
+):
     monkeypatch.setattr(chat, "CATCH_UP_CAP", 3)
     for i in range(5):
         await database_sync_to_async(chat.message_send)(
             room=room, author=practitioner, body=f"m{i}", client_id=uuid.uuid4()
         )
     a, _, _ = await connect(room, practitioner, after=0)
-    got = [await a.receive_json_from(timeout=3) for _ in range(4)]
-    assert [g["type"] for g in got] == ["message", "message", "message", "more"]
-    assert got[3]["after"] == got[2]["id"]
+    got = [await a.receive_json_from(timeout=3) for _ in range(6)]
+    assert [g["type"] for g in got] == ["message"] * 5 + ["caught_up"]
+    assert [g["id"] for g in got] == [1, 2, 3, 4, 5, 5]
     await a.disconnect()
 
 
@@ -302,7 +306,7 @@ async def test_hidden_message_is_removed_live(room, practitioner, moderator):
     a, _, _ = await connect(room, practitioner)
     await a.send_json_to(send_frame("something unkind"))
     ack, _ = await frames_until(a, "message.ack")
-    message = await database_sync_to_async(ChatMessage.objects.get)(pk=ack["id"])
+    message = await database_sync_to_async(ChatMessage.objects.get)(seq=ack["id"], room=room)
     from moderation import services as moderation_services
 
     await database_sync_to_async(moderation_services.decision_make)(
@@ -509,7 +513,7 @@ async def test_deactivated_members_are_dropped_and_suspended_ones_cannot_send(
     c, _, _ = await connect(room, stays)
     await a.send_json_to(send_frame("a thing I should not have said"))
     ack, _ = await frames_until(a, "message.ack")
-    message = await database_sync_to_async(ChatMessage.objects.get)(pk=ack["id"])
+    message = await database_sync_to_async(ChatMessage.objects.get)(seq=ack["id"], room=room)
     await database_sync_to_async(moderation_services.decision_make)(
         content=message,
         moderator=moderator,
