@@ -10,7 +10,7 @@ export DEMO_PASSWORD
 MANAGE := DJANGO_SETTINGS_MODULE=$${DJANGO_SETTINGS_MODULE:-cop_site.settings.dev} $(BIN)/python manage.py
 PO_FILES := $(shell find community home cop_site forums events library improvement moderation locale -name '*.po' 2>/dev/null)
 
-.PHONY: run test setup install messages messages-fr migrate static seed lint bench bench-forum bench-library bench-chat clean
+.PHONY: run test setup install messages messages-fr migrate static seed lint bench bench-forum bench-library bench-chat bench-chat-faults clean
 
 run: setup seed
 	@echo "Serving the learning centre at http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
@@ -67,6 +67,10 @@ bench-library: setup
 
 bench-chat: setup
 	$(BIN)/python -m bench.chat
+
+# 30 SIGKILLs of a worker while members write and read (PostgreSQL and Redis).
+bench-chat-faults: setup
+	$(BIN)/python -m bench.chat_faults --kills 30 --interval 4
 
 clean:
 	rm -rf $(VENV) $(STAMPS) staticfiles db.sqlite3*
