@@ -69,6 +69,10 @@ class MembershipForm(WagtailAdminModelForm):
             raise forms.ValidationError(
                 _("You may not give that role at %(org)s.") % {"org": organisation}
             )
+        if role:
+            refusal = permissions.grant_refusal(self.for_user, cleaned.get("user"), role)
+            if refusal:
+                raise forms.ValidationError(refusal)
         return cleaned
 
 

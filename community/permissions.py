@@ -84,6 +84,11 @@ LEADERSHIP_ROLES = frozenset(
 
 # Roles whose holders must use two-factor authentication (when the setting is on).
 PRIVILEGED_ROLES = frozenset({Role.MODERATOR, Role.NATIONAL_EDITOR})
+# Roles that can hand out a privileged role (or this one): granting must be as
+# protected as holding, so these need two-factor too, and every grant of one of
+# ``ELEVATED_ROLES`` is refused for oneself, audited and announced.
+GRANTING_ROLES = frozenset({Role.NATIONAL_TEAM})
+ELEVATED_ROLES = PRIVILEGED_ROLES | GRANTING_ROLES
 
 # Roles that open the Wagtail admin, and the Django groups that give them their
 # Wagtail permissions. Kept in sync by `community.services.membership_*`.
@@ -241,6 +246,19 @@ def can_manage_memberships(
     return has_capability(user, Cap.MANAGE_MEMBERSHIPS, organisation)
 
 
+def grant_refusal(user: AnyUser, grantee: AnyUser | None, role: str) -> str | None:
+    """Why ``user`` may not grant ``role`` to ``grantee`` even where they manage
+    memberships, or None. Privileged and granting roles are never given to oneself,
+    and only by someone who has two-factor set up (when the host requires it)."""
+    if role not in ELEVATED_ROLES:
+        return None
+    if grantee is not None and getattr(grantee, "pk", None) == getattr(user, "pk", 0):
+        return _("Nobody gives themselves a moderator, editor or national team role.")
+    if setting("REQUIRE_MFA_FOR_PRIVILEGED") and not has_totp(user):
+        return _("Set up two-factor authentication before giving this role.")
+    return None
+
+
 def can_assign_role(user: AnyUser, organisation: Organisation, role: str) -> bool:
     """A manager may not hand out roles above their own reach: district leads assign
     facility and district roles in their district; national roles need a national
@@ -331,7 +349,7 @@ def requires_mfa(user: AnyUser) -> bool:
         return False
     if user.is_superuser:
         return True
-    return any(m.role in PRIVILEGED_ROLES for m in _memberships(user))
+    return any(m.role in ELEVATED_ROLES for m in _memberships(user))
 
 
 def has_totp(user: AnyUser) -> bool:

@@ -1,12 +1,15 @@
 """Every write to community data goes through these functions."""
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import PermissionDenied
+from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import permissions
-from .models import Membership, Organisation, Profile
+from .models import Membership, Organisation, Profile, Role
 
 
 def profile_ensure(*, user) -> Profile:
@@ -121,11 +124,8 @@ def membership_create(
     by=None,
 ) -> Membership:
     """Add a role; ``by`` (when given) must be allowed to hand it out there."""
-    if by is not None and not permissions.can_assign_role(by, organisation, role):
-        permissions.check_manage_memberships(by, organisation)
-        from django.core.exceptions import PermissionDenied
-
-        raise PermissionDenied(_("You may not assign that role there."))
+    if by is not None:
+        _check_grant(by, user, organisation, role)
     membership, _created = Membership.objects.get_or_create(
         user=user,
         organisation=organisation,
@@ -136,7 +136,69 @@ def membership_create(
         membership.trusted_publisher = trusted_publisher
         membership.save(update_fields=["trusted_publisher"])
     _sync_groups(user)
+    if _created and by is not None:
+        _announce_grant(membership, by)
     return membership
+
+
+def _check_grant(by, user, organisation: Organisation, role: str) -> None:
+    if not permissions.can_assign_role(by, organisation, role):
+        permissions.check_manage_memberships(by, organisation)
+        raise PermissionDenied(_("You may not assign that role there."))
+    refusal = permissions.grant_refusal(by, user, role)
+    if refusal:
+        raise PermissionDenied(refusal)
+
+
+def _announce_grant(membership: Membership, by) -> None:
+    """A privileged or granting role given is never quiet: an audit entry, and an email
+    to the member and to every moderator (who would notice a grant they did not
+    expect)."""
+    if membership.role not in permissions.ELEVATED_ROLES:
+        return
+    from wagtail.log_actions import log
+
+    role = membership.get_role_display()
+    log(
+        instance=membership,
+        action="community.grant",
+        user=by,
+        data={"role": membership.role, "organisation": membership.organisation_id},
+    )
+    grantee = membership.user
+    granter = _name(by)
+    to_grantee = [grantee.email] if grantee.email else []
+    moderators = list(
+        get_user_model()
+        .objects.filter(
+            memberships__role=Role.MODERATOR, is_active=True, email__gt=""
+        )
+        .exclude(pk=grantee.pk)
+        .values_list("email", flat=True)
+        .distinct()
+    )
+    subject = _("A role was given: %(role)s") % {"role": role}
+    body = _(
+        "%(granter)s gave %(grantee)s the role “%(role)s” at %(org)s. If you did not "
+        "expect this, tell the national team and the moderators at once."
+    ) % {
+        "granter": granter,
+        "grantee": _name(grantee),
+        "role": role,
+        "org": membership.organisation,
+    }
+
+    def send() -> None:
+        for recipients in (to_grantee, moderators):
+            if recipients:
+                send_mail(subject, body, None, recipients, fail_silently=True)
+
+    transaction.on_commit(send)
+
+
+def _name(user) -> str:
+    profile = getattr(user, "profile", None)
+    return (profile.display_name if profile else "") or user.get_username()
 
 
 @transaction.atomic
@@ -148,18 +210,18 @@ def membership_update(
     trusted_publisher: bool,
     by=None,
 ) -> Membership:
+    promoted = role in permissions.ELEVATED_ROLES and role != membership.role
     if by is not None:
         permissions.check_manage_memberships(by, membership.organisation)
-        if not permissions.can_assign_role(by, organisation, role):
-            from django.core.exceptions import PermissionDenied
-
-            raise PermissionDenied(_("You may not assign that role there."))
+        _check_grant(by, membership.user, organisation, role)
     membership.organisation = organisation
     membership.role = role
     membership.trusted_publisher = trusted_publisher
     membership.full_clean()
     membership.save()
     _sync_groups(membership.user)
+    if promoted and by is not None:
+        _announce_grant(membership, by)
     return membership
 
 

@@ -1,6 +1,7 @@
 from urllib.parse import quote
 
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.permissions import register_permission_policy
 
@@ -86,3 +87,10 @@ def directory_nav(request):
     from .sections import NavItem
 
     return NavItem(_("Who has tried what"), reverse("community:directory"), order=60)
+
+
+@hooks.register("register_log_actions")
+def register_grant_action(actions):
+    actions.register_action(
+        "community.grant", _("Give a privileged role"), _("Privileged role given")
+    )

@@ -152,7 +152,7 @@ def test_privileged_roles_must_set_up_mfa_first(client, as_role, role):
 
 @pytest.mark.django_db
 @override_settings(COMMUNITY=MFA_ON)
-@pytest.mark.parametrize("role", ["practitioner", "district_lead", "national_team"])
+@pytest.mark.parametrize("role", ["practitioner", "district_lead", "coach"])
 def test_other_roles_are_not_forced_into_mfa(client, as_role, role):
     client.force_login(as_role(role))
     assert client.get("/community/profile/").status_code == 200

@@ -177,8 +177,12 @@ def test_check_functions_raise_translatable_permission_denied(practitioner, worl
 
 
 @override_settings(COMMUNITY={"REQUIRE_MFA_FOR_PRIVILEGED": True})
-@pytest.mark.parametrize("role,expected", matrix({"moderator", "editor"}))
-def test_mfa_required_for_moderators_and_editors(role, expected, as_role, world):
+@pytest.mark.parametrize(
+    "role,expected", matrix({"moderator", "editor", "national_team"})
+)
+def test_mfa_required_for_moderators_editors_and_who_grants_them(
+    role, expected, as_role, world
+):
     assert permissions.requires_mfa(as_role(role)) is expected
 
 
