@@ -6,3 +6,13 @@ class CommunityConfig(AppConfig):
     name = "community"
     verbose_name = _("Community")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from django.apps import apps
+
+        if apps.is_installed("allauth.mfa") and apps.is_installed(
+            "django.contrib.admin"
+        ):
+            from .mfa import hide_authenticators_from_the_admin
+
+            hide_authenticators_from_the_admin()

@@ -226,6 +226,11 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password": "20/m/ip,5/m/key",
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# Two-factor secrets are encrypted at rest (community.mfa); the key defaults to one
+# derived from SECRET_KEY. Set MFA_ENCRYPTION_KEY (Fernet.generate_key()) to keep them
+# readable across a SECRET_KEY rotation.
+MFA_ADAPTER = "community.mfa.EncryptingMFAAdapter"
+MFA_ENCRYPTION_KEY = os.environ.get("MFA_ENCRYPTION_KEY", "")
 MFA_TOTP_ISSUER = os.environ.get("MFA_TOTP_ISSUER", "Learning centre")
 
 # --- Email -----------------------------------------------------------------------
