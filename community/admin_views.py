@@ -70,7 +70,9 @@ class MembershipForm(WagtailAdminModelForm):
                 _("You may not give that role at %(org)s.") % {"org": organisation}
             )
         if role:
-            refusal = permissions.grant_refusal(self.for_user, cleaned.get("user"), role)
+            refusal = permissions.grant_refusal(
+                self.for_user, cleaned.get("user"), role
+            )
             if refusal:
                 raise forms.ValidationError(refusal)
         return cleaned

@@ -4,6 +4,13 @@ from django.utils.translation import gettext_lazy as _
 from . import services
 from .conf import setting
 from .models import Profile
+from .privacy import imitates_an_alias
+
+
+def _check_display_name(name: str) -> str:
+    if imitates_an_alias(name):
+        raise forms.ValidationError(services.ALIAS_NAME_ERROR)
+    return name
 
 
 class SignupExtrasForm(forms.Form):
@@ -26,6 +33,9 @@ class SignupExtrasForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.code_of_conduct_url = setting("CODE_OF_CONDUCT_URL")
+
+    def clean_display_name(self) -> str:
+        return _check_display_name(self.cleaned_data.get("display_name", ""))
 
     def signup(self, request, user) -> None:
         services.profile_update(
@@ -77,6 +87,9 @@ class ProfileForm(forms.ModelForm):
             self.initial["expertise"] = ", ".join(
                 sorted(self.instance.expertise.values_list("name", flat=True))
             )
+
+    def clean_display_name(self) -> str:
+        return _check_display_name(self.cleaned_data.get("display_name", ""))
 
     def clean_expertise(self) -> list[str]:
         raw = self.cleaned_data.get("expertise", "")

@@ -26,4 +26,3 @@ class RequireMFAMiddleware:
         ):
             return redirect(f"{reverse('mfa_activate_totp')}?next={request.path}")
         return self.get_response(request)
-

@@ -2,14 +2,20 @@
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from . import permissions
 from .models import Membership, Organisation, Profile, Role
+from .privacy import imitates_an_alias
+
+ALIAS_NAME_ERROR = _lazy(
+    "This name looks like the name anonymous posts are shown under; choose another."
+)
 
 
 def profile_ensure(*, user) -> Profile:
@@ -29,6 +35,8 @@ def profile_update(
     language: str | None = None,
 ) -> Profile:
     profile = profile_ensure(user=user)
+    if imitates_an_alias(display_name):
+        raise ValidationError({"display_name": ALIAS_NAME_ERROR})
     profile.display_name = display_name
     if language is not None:
         profile.language = language
@@ -170,9 +178,7 @@ def _announce_grant(membership: Membership, by) -> None:
     to_grantee = [grantee.email] if grantee.email else []
     moderators = list(
         get_user_model()
-        .objects.filter(
-            memberships__role=Role.MODERATOR, is_active=True, email__gt=""
-        )
+        .objects.filter(memberships__role=Role.MODERATOR, is_active=True, email__gt="")
         .exclude(pk=grantee.pk)
         .values_list("email", flat=True)
         .distinct()
