@@ -60,7 +60,8 @@ def space_chat(request, slug: str):
 def room(request, room_id: int):
     room = _room_or_404(request, room_id)
     error = None
-    typed = {"body": "", "anonymous": False}
+    # In a room that takes anonymous messages, anonymous is where one starts.
+    typed = {"body": "", "anonymous": room.anonymous_allowed}
     if request.method == "POST":
         if not request.user.is_authenticated:
             raise PermissionDenied(_("Sign in to send messages."))

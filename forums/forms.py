@@ -49,6 +49,10 @@ class ThreadForm(forms.Form):
         self.fields["body"].max_length = setting("MAX_BODY_LENGTH")
         if not allow_anonymous:
             del self.fields["anonymous"]
+        else:
+            # In a safe space, posting under one's name is the choice to make,
+            # never the accident (the page says so beside the box).
+            self.fields["anonymous"].initial = True
 
     def clean_tags(self) -> list[str]:
         return _tags(self.cleaned_data.get("tags", ""))
@@ -98,6 +102,10 @@ class ReplyForm(forms.Form):
         self.fields["body"].max_length = setting("MAX_BODY_LENGTH")
         if not allow_anonymous:
             del self.fields["anonymous"]
+        else:
+            # In a safe space, posting under one's name is the choice to make,
+            # never the accident (the page says so beside the box).
+            self.fields["anonymous"].initial = True
 
 
 class PostEditForm(forms.Form):
