@@ -6,12 +6,18 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 
+def opaque_username() -> str:
+    """Random, so it says nothing about the member (not even their email's hash,
+    which anyone holding a list of addresses could match)."""
+    return f"m-{secrets.token_hex(6)}"
+
+
 class AccountAdapter(DefaultAccountAdapter):
     def populate_username(self, request, user) -> None:
         # Usernames are never shown, and must not echo the email (safe spaces): an
         # opaque handle is enough for Django's unique username column.
         if not user.username:
-            user.username = f"m-{secrets.token_hex(6)}"
+            user.username = opaque_username()
 
     def post_login(self, request, user, **kwargs):
         """Signing in brings the member's chosen language (their profile's) to this

@@ -4,12 +4,12 @@
 idempotent (a second run changes nothing) and go through the services.
 """
 
-import hashlib
 import os
 
 from django.contrib.auth import get_user_model
 
 from . import services
+from .adapters import opaque_username
 from .models import Level, Organisation, Ownership, Role
 
 DEFAULT_DEMO_PASSWORD = "learn-together-2026"
@@ -121,9 +121,9 @@ def _user(email: str, display_name: str, *, superuser: bool = False):
     User = get_user_model()
     user = User.objects.filter(email=email).first()
     if user is None:
-        # Opaque, like every username here: it must not echo the email (safe spaces).
-        digest = hashlib.sha256(email.encode()).hexdigest()[:12]
-        user = User(email=email, username=f"m-{digest}")
+        # Random, like every username here: it must not echo the email, nor a hash
+        # of it that a list of addresses could be matched against (safe spaces).
+        user = User(email=email, username=opaque_username())
         user.set_password(demo_password())
         user.is_superuser = user.is_staff = superuser
         user.save()
