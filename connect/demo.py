@@ -6,7 +6,6 @@ three library resources. Idempotent: a second run changes nothing.
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
@@ -191,13 +190,13 @@ RESOURCES_FR = {
 def _member(email: str, name: str, organisation):
     from allauth.account.models import EmailAddress
 
+    from community.adapters import opaque_username
     from community.demo import demo_password
 
     User = get_user_model()
     user = User.objects.filter(email=email).first()
     if user is None:
-        digest = hashlib.sha256(email.encode()).hexdigest()[:12]
-        user = User(email=email, username=f"m-{digest}")
+        user = User(email=email, username=opaque_username())
         user.set_password(demo_password())
         user.save()
         community_services.profile_update(user=user, display_name=name)
