@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
+from community import visibility
 from community.models import Level, Organisation
 
 from . import permissions
@@ -160,3 +161,14 @@ def need_supported_by(need: LearningNeed, user) -> dict[str, bool]:
         flags["me"] |= user_id == user.pk
         flags["facility"] |= facility is not None and facility_id == facility.pk
     return flags
+
+
+def answer_visible(user, answer) -> bool:
+    """May this reader see the answer's title and link? Only if they could open what
+    it points at (``community.visibility``): an answer made of a private thread or a
+    restricted page is not named to those outside it."""
+    if answer is None:
+        return False
+    if answer.content_type_id is None:
+        return True  # a plain page address, checked public when it was given
+    return visibility.can_view(user, answer.target)

@@ -13,6 +13,7 @@ from django_tasks import task
 
 from .conf import absolute
 from .models import ExternalFeed, NeedNotice, NoticeKind
+from .selectors import answer_visible
 
 
 def member_language(user) -> str:
@@ -43,12 +44,14 @@ def send_need_notice(notice_id: int) -> bool:
             )
         else:
             subject = _("A learning need you support is planned: “%(title)s”") % values
+        # An answer this member cannot open (a private thread, say) is not named.
+        answer = notice.answer if answer_visible(user, notice.answer) else None
         context = {
             "notice": notice,
             "need": notice.need,
-            "answer": notice.answer,
+            "answer": answer,
             "need_url": absolute(notice.need.get_absolute_url()),
-            "answer_url": absolute(notice.answer.url) if notice.answer else "",
+            "answer_url": absolute(answer.url) if answer else "",
             "notices_url": absolute(reverse("connect:notices")),
             "language": translation.get_language(),
         }

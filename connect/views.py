@@ -133,7 +133,11 @@ def need_detail(request, pk: int):
             request,
             need=need,
             tags=tags,
-            answers=list(need.answers.all()),
+            answers=[
+                a
+                for a in need.answers.all()
+                if selectors.answer_visible(request.user, a)
+            ],
             by_district=selectors.district_counts(need),
             supported=selectors.need_supported_by(need, request.user),
             can_support=permissions.can_support(request.user, need),
@@ -286,6 +290,9 @@ def notices(request):
         .select_related("need", "answer")
         .order_by("-created_at", "-pk")[:50]
     )
+    for notice in items:
+        if not selectors.answer_visible(request.user, notice.answer):
+            notice.answer = None
     if request.method == "POST":
         services.notices_mark_read(user=request.user)
         return redirect("connect:notices")

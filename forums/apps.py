@@ -8,6 +8,11 @@ class ForumsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import moderation_adapters, signals  # noqa: F401
+        from community import visibility
+
+        from . import moderation_adapters, permissions, signals  # noqa: F401
+        from .models import Post, Thread
 
         signals.connect()
+        visibility.register(Thread, permissions.can_view_thread)
+        visibility.register(Post, permissions.can_view_post)

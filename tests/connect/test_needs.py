@@ -425,3 +425,38 @@ def test_answer_link_to_a_detail_page_finds_its_object(need, national_team, worl
     )
     assert answer.target == thread
     assert answer.title == "Resuscitation audits"
+
+
+def test_an_answer_made_of_a_private_thread_is_not_named_to_outsiders(
+    client, need, national_team, world, colleague, mailoutbox
+):
+    """Its title can say more than its author meant: only readers of the thread see
+    it, on the need's page, in their notices and in the email."""
+    from django.test import TestCase
+
+    from community.models import Role as Roles
+    from forums import services as forum_services
+    from forums.models import Space, Visibility
+
+    team = Space.objects.create(
+        name="Hillside QI team",
+        slug="hillside-qi",
+        visibility=Visibility.ORGANISATION,
+        organisation=world.other_facility,
+    )
+    insider = member(Roles.PRACTITIONER, world.other_facility)
+    thread = forum_services.thread_create(
+        space=team,
+        author=insider,
+        title="Why our PPH deaths went up in March",
+        body="Between us.",
+    )
+    services.need_support(need=need, user=colleague)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        services.need_answer(need=need, by=national_team, kind="thread", target=thread)
+    client.force_login(colleague)
+    for path in (need.get_absolute_url(), reverse("connect:notices")):
+        assert "PPH deaths" not in client.get(path).text, path
+    assert all("PPH deaths" not in m.body for m in mailoutbox)
+    client.force_login(insider)
+    assert "PPH deaths" in client.get(need.get_absolute_url()).text
