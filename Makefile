@@ -7,6 +7,9 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 DEMO_PASSWORD ?= learn-together-2026
 export DEMO_PASSWORD
+# No access log: daphne's would record every request's client address, path and time
+# to the second, which for a safe-space write comes close to naming its author.
+DAPHNE_PRIVACY := --access-log /dev/null
 MANAGE := DJANGO_SETTINGS_MODULE=$${DJANGO_SETTINGS_MODULE:-cop_site.settings.dev} $(BIN)/python manage.py
 PO_FILES := $(shell find community home cop_site forums events library improvement moderation locale -name '*.po' 2>/dev/null)
 
@@ -14,7 +17,7 @@ PO_FILES := $(shell find community home cop_site forums events library improveme
 
 run: setup seed
 	@echo "Serving the learning centre at http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
-	$(BIN)/daphne -b $(HOST) -p $(PORT) cop_site.asgi:application
+	$(BIN)/daphne -b $(HOST) -p $(PORT) $(DAPHNE_PRIVACY) cop_site.asgi:application
 
 test: install messages
 	$(BIN)/ruff check .
