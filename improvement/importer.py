@@ -8,6 +8,7 @@ row is checked on its own and refused with a message naming the row.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime
 import io
@@ -126,10 +127,36 @@ def column_map(header: list[str]) -> dict[str, int]:
     return found
 
 
+# A cell longer than this is refused in its row (names and codes are short; a huge
+# cell is a broken export or a paste gone wrong) and shown cut in the message.
+MAX_CELL = 200
+# Counts beyond this are refused as implausible (and would not fit the database).
+MAX_COUNT = 10**9
+
+
+@contextlib.contextmanager
+def _cells_up_to(size: int):
+    """Let the csv module read cells of any size in the file (its default limit,
+    128 KiB, raises on the whole file): long cells become row errors instead."""
+    previous = csv.field_size_limit()
+    csv.field_size_limit(max(previous, size + 1))
+    try:
+        yield
+    finally:
+        csv.field_size_limit(previous)
+
+
 def read_rows(text: str) -> tuple[int, Iterator[RawRow]]:
     """(number of data rows, the rows); raises :class:`HeaderError` on a bad header."""
     text = text.lstrip("\ufeff")
-    lines = list(csv.reader(io.StringIO(text), _dialect(text)))
+    try:
+        with _cells_up_to(len(text)):
+            lines = list(csv.reader(io.StringIO(text), _dialect(text)))
+    except csv.Error as error:
+        raise HeaderError(
+            _("The file is not a CSV this import can read: %(error)s")
+            % {"error": error}
+        ) from None
     if not lines:
         raise HeaderError(_("The file is empty."))
     columns = column_map(lines[0])
@@ -174,13 +201,12 @@ def parse_count(text: str) -> int | None:
     value = text.strip().replace(" ", "").replace("\u202f", "")
     if not value:
         return None
-    try:
-        number = float(value)
-    except ValueError:
+    if not re.fullmatch(r"[+-]?\d+(?:[.,]0+)?", value):
+        return None  # "1e30", "inf", "nan", "12.5": not a count anyone entered
+    number = int(re.split(r"[.,]", value)[0])
+    if abs(number) > MAX_COUNT:
         return None
-    if not number.is_integer():
-        return None
-    return int(number)
+    return number
 
 
 @dataclass
@@ -220,6 +246,13 @@ class RowChecker:
 
     def check(self, row: RawRow) -> tuple[Checked | None, list[str]]:
         v = row.values
+        long = [column for column, value in v.items() if len(value) > MAX_CELL]
+        if long:
+            return None, [
+                _("A cell is too long (over %(max)s characters): “%(start)s…”.")
+                % {"max": MAX_CELL, "start": v[column][:40]}
+                for column in long
+            ]
         problems: list[str] = []
         facility = self.facilities.get(v["org_unit"].casefold())
         if not v["org_unit"]:
@@ -260,12 +293,12 @@ class RowChecker:
         denominator = parse_count(v["denominator"])
         if numerator is None:
             problems.append(
-                _("The numerator “%(value)s” is not a whole number.")
+                _("The numerator “%(value)s” is not a whole number we can take.")
                 % {"value": v["numerator"]}
             )
         if denominator is None:
             problems.append(
-                _("The denominator “%(value)s” is not a whole number.")
+                _("The denominator “%(value)s” is not a whole number we can take.")
                 % {"value": v["denominator"]}
             )
         problems.extend(

@@ -255,3 +255,32 @@ def test_management_command_refuses_a_bad_header(tmp_path, world, qi_member):
     path.write_text("a,b\n1,2\n")
     with pytest.raises(CommandError, match="Missing"):
         call_command("import_measurements", str(path), user=qi_member.email)
+
+
+def test_hostile_cells_become_row_errors_not_failures(world, qi_member, uterotonic):
+    """A 200 KB cell, 1e30, infinity: each is refused in its row, the rest imports."""
+    last = months_back(1)[0].strftime("%Y%m")
+    text = csv_text(
+        f"North Hospital,{last},MNH-03,30,40",  # 2: fine
+        f"{'x' * 200_000},{last},MNH-03,30,40",  # 3: a huge cell
+        f"North Hospital,{last},MNH-08,1e30,1e30",  # 4: exponent
+        f"North Hospital,{months_back(2)[0]:%Y%m},MNH-03,inf,nan",  # 5
+        f"North Hospital,{months_back(3)[0]:%Y%m},MNH-03,5,99999999999",  # 6: too big
+    )
+    job = run(qi_member, text)
+    errors = {e["row"]: " ".join(e["messages"]) for e in job.errors}
+    assert job.status == ImportStatus.DONE
+    assert (job.created_count, job.error_count) == (1, 4)
+    assert "too long" in errors[3] and len(errors[3]) < 400
+    for row in (4, 5, 6):
+        assert "not a whole number" in errors[row]
+
+
+def test_a_huge_cell_in_an_upload_gets_a_preview_not_a_500(client, world, qi_member):
+    client.force_login(qi_member)
+    text = "org unit,period,indicator,numerator,denominator\n" + (
+        f"{'x' * 200_000},202401,MNH-03,1,2\n"
+    )
+    upload = SimpleUploadedFile("big.csv", text.encode(), content_type="text/csv")
+    response = client.post(reverse("improvement:import"), {"file": upload})
+    assert response.status_code in (200, 302, 400)
