@@ -43,6 +43,7 @@ from django.utils.translation import gettext as _
 from django_tasks import task
 
 from community import permissions as cp
+from community.images import without_metadata
 from community.models import Level, Organisation
 from community.text import render
 
@@ -574,7 +575,12 @@ def report_save(
         report.published_at = timezone.now()
     report.save()
     for upload, alt in photos:
-        photo = ReportPhoto(report=report, image=upload, alt=alt.strip())
+        # Re-encoded: EXIF (time, camera, often the ward's GPS position) is dropped.
+        try:
+            clean = without_metadata(upload)
+        except ValidationError as refused:
+            raise ValidationError({"photo": refused.messages}) from None
+        photo = ReportPhoto(report=report, image=clean, alt=alt.strip())
         photo.full_clean(exclude=["report"])
         photo.save()
     if first and visit.state == VisitState.COMPLETED:

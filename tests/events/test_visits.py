@@ -813,3 +813,40 @@ def test_the_report_move_is_not_a_button(client, completed, practitioner):
     assert response.status_code == 404
     completed.refresh_from_db()
     assert completed.state == S.COMPLETED
+
+
+def test_a_reports_photo_loses_its_exif_and_gps(
+    completed, practitioner, settings, tmp_path
+):
+    """A phone photo says when and where (GPS) it was taken: stored without it,
+    turned upright as its EXIF said."""
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    settings.MEDIA_ROOT = tmp_path
+    exif = Image.Exif()
+    exif[0x0112] = 6  # orientation: rotate 90°
+    exif[0x010F] = "PhoneMaker"
+    gps = exif.get_ifd(0x8825)
+    gps[1], gps[2] = "S", (1.0, 57.0, 0.0)
+    gps[3], gps[4] = "E", (30.0, 3.0, 0.0)
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), "white").save(buffer, "JPEG", exif=exif)
+    assert b"PhoneMaker" in buffer.getvalue()
+    upload = SimpleUploadedFile("ward.jpg", buffer.getvalue(), "image/jpeg")
+    report = visits.report_save(
+        visit=completed,
+        by=practitioner,
+        saw="Their board",
+        will_try="A board",
+        photos=[(upload, "The triage board")],
+    )
+    stored = report.photos.get()
+    data = stored.image.read()
+    assert b"PhoneMaker" not in data and b"Exif" not in data
+    with Image.open(io.BytesIO(data)) as image:
+        assert not image.getexif()
+        assert image.size == (30, 40)  # turned upright
+    assert (stored.width, stored.height) == (30, 40)
