@@ -6,7 +6,12 @@ External feeds are untrusted input from the internet:
   ``CONNECT["LOCAL_FEED_DIRS"]``, for the local demo), a few redirects at most and
   never to another scheme; never an address on the server's own network (loopback,
   private, link-local), first request or redirect;
-- a timeout on every read and a size limit on the body;
+- a timeout on every read, a deadline for the whole fetch (``FEED_DEADLINE``: a
+  server dripping one byte at a time cannot hold a worker), and a size limit on the
+  body;
+- each connection goes to the address that was checked (resolved once, checked, then
+  connected to by number, with the name kept for TLS): a DNS answer that changes
+  between the check and the connection (rebinding) cannot reach the local network;
 - no DTD entity declarations at all (entity-expansion bombs), before any parser
   sees the document;
 - titles become plain text; summaries go through the one text pipeline's sanitiser
@@ -20,9 +25,12 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import http.client
 import ipaddress
 import re
 import socket
+import ssl
+import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -86,29 +94,79 @@ class _LimitedRedirects(urllib.request.HTTPRedirectHandler):
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
-def check_host(url: str) -> None:
-    """Refuse addresses on the server's own network (loopback, private, link-local:
-    cloud metadata services live there), unless the host allows them."""
-    if setting("ALLOW_PRIVATE_FEED_HOSTS"):
-        return
-    host = urlsplit(url).hostname
+def resolve_checked(host: str) -> str:
+    """The one address a connection to ``host`` may use: every address the name
+    resolves to must be public (loopback, private and link-local ones, where cloud
+    metadata services live, are refused unless the host allows them)."""
     if not host:
         raise FeedError("no host in the address")
     try:
         infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
     except OSError:
         raise FeedError(f"could not find {host}"[:200]) from None
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0].split("%", 1)[0])
-        if not address.is_global:
-            raise FeedError("addresses on the server's own network are refused")
+    addresses = [info[4][0].split("%", 1)[0] for info in infos]
+    if not addresses:
+        raise FeedError(f"could not find {host}"[:200])
+    if not setting("ALLOW_PRIVATE_FEED_HOSTS"):
+        for address in addresses:
+            if not ipaddress.ip_address(address).is_global:
+                raise FeedError("addresses on the server's own network are refused")
+    return addresses[0]
 
 
-def _read_limited(stream, limit: int) -> bytes:
-    body = stream.read(limit + 1)
-    if len(body) > limit:
-        raise FeedError(f"larger than {limit // 1024} KB, refused")
-    return body
+def check_host(url: str) -> None:
+    resolve_checked(urlsplit(url).hostname or "")
+
+
+class _PinnedHTTPConnection(http.client.HTTPConnection):
+    """Connects to the address :func:`resolve_checked` approved, not to whatever the
+    name resolves to a moment later."""
+
+    def connect(self) -> None:
+        address = resolve_checked(self.host)
+        self.sock = socket.create_connection(
+            (address, self.port), self.timeout, self.source_address
+        )
+
+
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    def connect(self) -> None:
+        address = resolve_checked(self.host)
+        sock = socket.create_connection(
+            (address, self.port), self.timeout, self.source_address
+        )
+        # The certificate is checked against the name, as usual.
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
+
+
+class _PinnedHTTPHandler(urllib.request.HTTPHandler):
+    def http_open(self, req):
+        return self.do_open(_PinnedHTTPConnection, req)
+
+
+class _PinnedHTTPSHandler(urllib.request.HTTPSHandler):
+    def https_open(self, req):
+        return self.do_open(
+            _PinnedHTTPSConnection, req, context=ssl.create_default_context()
+        )
+
+
+def _read_limited(stream, limit: int, deadline: float | None = None) -> bytes:
+    chunks, size = [], 0
+    # read1: whatever has arrived, in one read, so the deadline is checked between
+    # reads instead of after a read that waits for 64 KB.
+    read = getattr(stream, "read1", stream.read)
+    while True:
+        if deadline is not None and time.monotonic() > deadline:
+            raise FeedError("took too long, refused")
+        chunk = read(min(64 * 1024, limit + 1 - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            raise FeedError(f"larger than {limit // 1024} KB, refused")
+    return b"".join(chunks)
 
 
 def _local_path(url: str) -> Path:
@@ -132,9 +190,11 @@ def download(url: str) -> bytes:
     if scheme not in ("http", "https"):
         raise FeedError("only http and https feeds are fetched")
     check_host(url)
+    deadline = time.monotonic() + setting("FEED_DEADLINE")
     opener = urllib.request.build_opener(
         _LimitedRedirects(setting("FEED_MAX_REDIRECTS")),
-        urllib.request.HTTPSHandler(),
+        _PinnedHTTPHandler(),
+        _PinnedHTTPSHandler(),
     )
     # The scheme is checked above (http/https only); redirects are checked too.
     request = urllib.request.Request(  # noqa: S310
@@ -149,7 +209,7 @@ def download(url: str) -> bytes:
             length = response.headers.get("Content-Length")
             if length and length.isdigit() and int(length) > limit:
                 raise FeedError(f"larger than {limit // 1024} KB, refused")
-            return _read_limited(response, limit)
+            return _read_limited(response, limit, deadline)
     except FeedError:
         raise
     except urllib.error.HTTPError as error:

@@ -21,6 +21,8 @@ DEFAULTS: dict[str, Any] = {
     # External feeds: seconds to wait for a server, largest body read, redirects
     # followed, items kept per feed.
     "FEED_TIMEOUT": 10,
+    # Seconds a whole fetch may take, however the server drips its answer.
+    "FEED_DEADLINE": 30,
     "FEED_MAX_BYTES": 1024 * 1024,
     "FEED_MAX_REDIRECTS": 3,
     "FEED_MAX_ITEMS": 30,

@@ -73,6 +73,19 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header("Location", value)
             self.end_headers()
             return
+        if kind == "drip":
+            # Every read arrives within the socket timeout; the whole never ends.
+            try:
+                self.send_response(200)
+                self.send_header("Content-Type", "application/xml")
+                self.end_headers()
+                for _ in range(value):
+                    self.wfile.write(b" ")
+                    self.wfile.flush()
+                    time.sleep(0.3)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+            return
         if kind == "slow":
             time.sleep(value)
             body = GOOD
@@ -104,6 +117,7 @@ def server():
             GOOD[:-7] + b"<!--" + b"x" * 300_000 + b"-->" + b"</feed>",
         ),
         "/slow.xml": ("slow", 3),
+        "/drip.xml": ("drip", 30),
         "/bomb.xml": ("body", BILLION_LAUGHS),
         "/xxe.xml": ("body", EXTERNAL_ENTITY),
         "/to-file": ("redirect", "file:///etc/passwd"),
@@ -327,24 +341,58 @@ def test_addresses_on_the_servers_own_network_are_refused(settings, url):
 
 
 def test_a_redirect_into_the_servers_own_network_is_refused(settings, server):
-    """A public feed that redirects to 127.0.0.1 is refused at the redirect."""
+    """A public feed that redirects to the local network is refused at the redirect
+    (the first hop is let through as if it were public)."""
     from connect import aggregator
 
     settings.CONNECT = {**settings.CONNECT, "ALLOW_PRIVATE_FEED_HOSTS": False}
     calls = []
+    original = aggregator.resolve_checked
 
-    def first_hop_allowed(url):
-        calls.append(url)
-        if len(calls) > 1:
+    def first_hop_allowed(host):
+        calls.append(host)
+        if len(calls) > 2:  # the first hop's check and connection pass
             raise aggregator.FeedError(
                 "addresses on the server's own network are refused"
             )
+        return "127.0.0.1"
 
-    original = aggregator.check_host
-    aggregator.check_host = first_hop_allowed
+    aggregator.resolve_checked = first_hop_allowed
     try:
         feed = _fetched(f"{server}/to-good")
     finally:
-        aggregator.check_host = original
+        aggregator.resolve_checked = original
     assert feed.status == FeedStatus.ERROR
-    assert len(calls) == 2 and calls[1].endswith("/good.xml")
+    assert "own network" in feed.status_message
+    assert len(calls) == 3
+
+
+def test_dns_rebinding_cannot_reach_the_local_network(settings, server, monkeypatch):
+    """The name is public when checked and local a moment later: the connection goes
+    to the address that was checked, or not at all."""
+    from connect import aggregator
+
+    settings.CONNECT = {**settings.CONNECT, "ALLOW_PRIVATE_FEED_HOSTS": False}
+    port = int(server.rsplit(":", 1)[1])
+    answers = iter(["93.184.216.34"] + ["127.0.0.1"] * 10)
+
+    def rebinding(host, *args, **kwargs):
+        import socket
+
+        address = next(answers)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+
+    monkeypatch.setattr(aggregator.socket, "getaddrinfo", rebinding)
+    feed = _fetched(f"http://feeds.example.org:{port}/good.xml")
+    assert feed.status == FeedStatus.ERROR
+    assert "own network" in feed.status_message
+    assert not feed.items.exists()
+
+
+def test_a_feed_that_drips_is_cut_off_at_the_deadline(settings, server):
+    settings.CONNECT = {**settings.CONNECT, "FEED_DEADLINE": 1.5}
+    started = time.monotonic()
+    feed = _fetched(f"{server}/drip.xml")
+    assert time.monotonic() - started < 3.5
+    assert feed.status == FeedStatus.ERROR
+    assert "too long" in feed.status_message
