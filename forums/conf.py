@@ -24,6 +24,8 @@ DEFAULTS: dict[str, Any] = {
     # A visit refreshes "last seen" at most this often (seconds): one write, not one a
     # page view.
     "LAST_SEEN_RESOLUTION": 300,
+    # An email's unsubscribe link works for this many days.
+    "UNSUBSCRIBE_DAYS": 60,
     # Longest body accepted, in characters.
     "MAX_BODY_LENGTH": 20_000,
     # At most this many people notified by one post's @mentions.

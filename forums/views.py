@@ -35,7 +35,7 @@ from .models import (
     Thread,
     page_for_number,
 )
-from .tokens import read_unsubscribe_token
+from .tokens import Expired, read_unsubscribe_token
 
 _SPACE_RELATED = ("organisation__parent__parent",)
 
@@ -664,28 +664,36 @@ def preferences(request):
     return render(request, "forums/preferences.html", _page(request, form=form))
 
 
-@csrf_exempt  # a signed token authorises it; mail clients POST with no cookie (RFC 8058)
+@csrf_exempt  # the sealed token authorises it; mail clients POST with no cookie
 def unsubscribe(request, token: str):
-    """One click, no sign-in: the link itself switches that email off. A mail client's
-    one-click POST does the same; the page offers to undo."""
-    found = read_unsubscribe_token(token)
+    """No sign-in needed. Opening the link (GET) changes nothing: link scanners and
+    previews open every link in a mail. The page asks, and its button posts. A mail
+    client's one-click POST (RFC 8058: ``List-Unsubscribe=One-Click``) unsubscribes at
+    once. The page offers to undo."""
+    try:
+        found = read_unsubscribe_token(token)
+    except Expired:
+        return render(request, "forums/unsubscribe.html", {"expired": True}, status=410)
     if found is None:
         return render(request, "forums/unsubscribe.html", {"invalid": True}, status=400)
     user, kind = found
-    if request.method == "POST" and request.POST.get("undo") == "1":
+    context = {"kind_label": EmailKind(kind).label, "token": token}
+    if request.method != "POST":
+        return render(request, "forums/unsubscribe.html", {**context, "ask": True})
+    if request.POST.get("List-Unsubscribe") == "One-Click":
+        services.email_unsubscribe(user=user, kind=kind)
+        return HttpResponse(status=204)
+    if request.POST.get("undo") == "1":
         services.email_resubscribe(user=user, kind=kind)
         resubscribed = True
     else:
         services.email_unsubscribe(user=user, kind=kind)
         resubscribed = False
-    if request.method == "POST" and "undo" not in request.POST:
-        return HttpResponse(status=204)
     return render(
         request,
         "forums/unsubscribe.html",
         {
-            "kind_label": EmailKind(kind).label,
-            "token": token,
+            **context,
             "resubscribed": resubscribed,
         },
     )

@@ -107,13 +107,20 @@ def test_unsubscribed_member_gets_no_email(
     assert mail.outbox == []
 
 
-def test_one_click_unsubscribe_without_login(client, practitioner):
+def test_the_link_asks_first_then_unsubscribes_without_login(client, practitioner):
+    """Opening the link changes nothing (mail scanners open every link); the page's
+    button does it, and offers to undo."""
     token = make_unsubscribe_token(practitioner, "reply")
-    response = client.get(reverse("forums:unsubscribe", args=[token]))
+    url = reverse("forums:unsubscribe", args=[token])
+    response = client.get(url)
+    assert response.status_code == 200
+    assert "Stop these emails?" in response.text
+    assert not Preferences.objects.filter(user=practitioner, email_reply=False).exists()
+    response = client.post(url)
     assert response.status_code == 200
     assert Preferences.objects.get(user=practitioner).email_reply is False
     # Undo from the same page.
-    client.post(reverse("forums:unsubscribe", args=[token]), {"undo": "1"})
+    client.post(url, {"undo": "1"})
     assert Preferences.objects.get(user=practitioner).email_reply is True
 
 
@@ -125,6 +132,27 @@ def test_rfc8058_one_click_post(client, practitioner):
     )
     assert response.status_code == 204
     assert Preferences.objects.get(user=practitioner).digest == Digest.NONE
+
+
+def test_the_token_says_nothing_about_the_member(practitioner):
+    import base64
+
+    token = make_unsubscribe_token(practitioner, "reply")
+    raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+    assert b'"u"' not in raw and str(practitioner.pk).encode() + b"," not in raw
+    assert b"reply" not in raw
+
+
+def test_an_old_link_expires_with_a_clear_page(client, practitioner, monkeypatch):
+    import time as clock
+
+    token = make_unsubscribe_token(practitioner, "reply")
+    later = clock.time() + 61 * 86400
+    monkeypatch.setattr("cryptography.fernet.time.time", lambda: later)
+    response = client.post(reverse("forums:unsubscribe", args=[token]))
+    assert response.status_code == 410
+    assert "too old" in response.text
+    assert not Preferences.objects.filter(user=practitioner, email_reply=False).exists()
 
 
 def test_forged_token_changes_nothing(client, practitioner):
