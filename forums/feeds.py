@@ -16,7 +16,7 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .models import Space, Thread
+from .models import Space, Thread, coarse_time
 
 FEED_ITEMS = 30
 
@@ -51,11 +51,12 @@ class PublicThreadsFeed(Feed):
     def item_link(self, item):
         return item.get_absolute_url()
 
+    # To the minute, as on the pages: a finer time beside an anonymous one pins it.
     def item_pubdate(self, item):
-        return item.created
+        return coarse_time(item.created)
 
     def item_updateddate(self, item):
-        return item.last_activity_at
+        return coarse_time(item.last_activity_at)
 
 
 class SpaceThreadsFeed(PublicThreadsFeed):

@@ -237,6 +237,13 @@ class Thread(index.Indexed, models.Model):
     def get_absolute_url(self) -> str:
         return reverse("forums:thread", args=[self.pk])
 
+    @property
+    def ref(self) -> str:
+        """The thread's public, opaque id (``forums.ids``)."""
+        from .ids import thread_ref
+
+        return thread_ref(self.pk)
+
     def clean(self) -> None:
         if self.outcome and self.kind != ThreadKind.CHANGE_STORY:
             raise ValidationError(
@@ -358,8 +365,15 @@ class Post(index.Indexed, models.Model):
         return page_for_number(self.number)
 
     @property
+    def ref(self) -> str:
+        """The post's public, opaque id (``forums.ids``): links, anchors, frames."""
+        from .ids import post_ref
+
+        return post_ref(self.pk)
+
+    @property
     def anchor(self) -> str:
-        return f"post-{self.pk}"
+        return f"post-{self.ref}"
 
     @property
     def shown_author(self):

@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 from moderation.registry import ModerationAdapter, register
 
 from . import chat, permissions, services
+from .ids import post_pk
 from .models import ChatMessage, Post
 
 
@@ -32,12 +33,11 @@ class PostAdapter(ModerationAdapter):
         return obj.thread.space
 
     def ref(self, obj) -> str:
-        return getattr(obj, "ref", None) or str(obj.pk)
+        return obj.ref
 
     def lookup(self, model, ref: str):
-        if hasattr(model, "ref"):
-            return model._default_manager.filter(ref=ref).first()
-        return super().lookup(model, ref)
+        pk = post_pk(ref)
+        return None if pk is None else model._default_manager.filter(pk=pk).first()
 
     def can_view(self, user, obj) -> bool:
         """The thread page's rule, hidden posts included (held text stays with the

@@ -162,8 +162,8 @@ def _broadcast_post(event_type: str, post: Post) -> None:
         group_name("thread", post.thread_id),
         {
             "type": event_type,
-            "thread": post.thread_id,
-            "post": post.pk,
+            "thread": post.thread.ref,
+            "post": post.ref,
             "number": post.number,
             "page": post.page,
             "html": _post_html(post) if event_type != "post.deleted" else "",
@@ -424,7 +424,7 @@ def post_set_hidden(*, post: Post, hidden: bool) -> Post:
     if hidden:
         broadcast_on_commit(
             group_name("thread", post.thread_id),
-            {"type": "post.hidden", "thread": post.thread_id, "post": post.pk},
+            {"type": "post.hidden", "thread": post.thread.ref, "post": post.ref},
         )
     else:
         _broadcast_post("post.edited", post)
@@ -457,7 +457,7 @@ def post_moderation_delete(*, post: Post) -> Post:
         )
     broadcast_on_commit(
         group_name("thread", post.thread_id),
-        {"type": "post.hidden", "thread": post.thread_id, "post": post.pk},
+        {"type": "post.hidden", "thread": post.thread.ref, "post": post.ref},
     )
     return post
 

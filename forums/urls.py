@@ -1,8 +1,10 @@
 from django.urls import path
 
-from . import chat_views, views
+from . import chat_views, ids, views  # noqa: F401 - ids registers the converters
 from .feeds import PublicThreadsFeed, SpaceThreadsFeed
 
+# Threads and posts are addressed by opaque ids (``<thread:pk>``, ``<post:pk>``,
+# ``forums.ids``), never by their site-wide sequential keys: order must not show.
 app_name = "forums"
 
 urlpatterns = [
@@ -15,19 +17,19 @@ urlpatterns = [
     path("s/<slug:slug>/read/", views.space_mark_read, name="space_read"),
     path("s/<slug:slug>/invite/", views.space_invite, name="space_invite"),
     path("s/<slug:slug>/accept/", views.space_accept, name="space_accept"),
-    path("t/<int:pk>/", views.thread_detail, name="thread"),
-    path("t/<int:pk>/reply/", views.reply, name="reply"),
-    path("t/<int:pk>/unread/", views.thread_unread, name="thread_unread"),
-    path("t/<int:pk>/follow/", views.thread_follow, name="thread_follow"),
-    path("t/<int:pk>/edit/", views.thread_edit, name="thread_edit"),
-    path("t/<int:pk>/moderate/", views.thread_moderate, name="thread_moderate"),
-    path("t/<int:pk>/answer/", views.thread_answer, name="thread_answer"),
-    path("p/<int:pk>/", views.post_permalink, name="post"),
-    path("p/<int:pk>/edit/", views.post_edit, name="post_edit"),
-    path("p/<int:pk>/delete/", views.post_delete, name="post_delete"),
-    path("p/<int:pk>/react/", views.post_react, name="post_react"),
-    path("p/<int:pk>/reactions/", views.post_reactions, name="post_reactions"),
-    path("p/<int:pk>/history/", views.post_history, name="post_history"),
+    path("t/<thread:pk>/", views.thread_detail, name="thread"),
+    path("t/<thread:pk>/reply/", views.reply, name="reply"),
+    path("t/<thread:pk>/unread/", views.thread_unread, name="thread_unread"),
+    path("t/<thread:pk>/follow/", views.thread_follow, name="thread_follow"),
+    path("t/<thread:pk>/edit/", views.thread_edit, name="thread_edit"),
+    path("t/<thread:pk>/moderate/", views.thread_moderate, name="thread_moderate"),
+    path("t/<thread:pk>/answer/", views.thread_answer, name="thread_answer"),
+    path("p/<post:pk>/", views.post_permalink, name="post"),
+    path("p/<post:pk>/edit/", views.post_edit, name="post_edit"),
+    path("p/<post:pk>/delete/", views.post_delete, name="post_delete"),
+    path("p/<post:pk>/react/", views.post_react, name="post_react"),
+    path("p/<post:pk>/reactions/", views.post_reactions, name="post_reactions"),
+    path("p/<post:pk>/history/", views.post_history, name="post_history"),
     path("tags/<slug:slug>/", views.tag_detail, name="tag"),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/<int:pk>/", views.notification_open, name="notification_open"),

@@ -25,6 +25,7 @@ from .forms import (
     ThreadEditForm,
     ThreadForm,
 )
+from .ids import post_pk
 from .models import (
     EmailKind,
     Notification,
@@ -372,11 +373,11 @@ def reply(request, pk: int):
     permissions.check_reply(user, thread)
     allow_anonymous = permissions.can_post_anonymously(user, thread.space)
     initial = {}
-    quote_id = request.GET.get("quote")
-    if request.method == "GET" and quote_id and quote_id.isdigit():
+    quote_id = post_pk(request.GET.get("quote", ""))
+    if request.method == "GET" and quote_id is not None:
         quoted = (
             Post.objects.filter(
-                pk=int(quote_id), thread=thread, deleted_at__isnull=True, hidden=False
+                pk=quote_id, thread=thread, deleted_at__isnull=True, hidden=False
             )
             .select_related("author__profile")
             .first()
@@ -480,8 +481,10 @@ def thread_moderate(request, pk: int):
 def thread_answer(request, pk: int):
     thread = _thread(pk)
     post = None
-    if request.POST.get("post", "").isdigit():
-        post = get_object_or_404(Post, pk=int(request.POST["post"]), thread=thread)
+    if request.POST.get("post"):
+        post = get_object_or_404(
+            Post, pk=post_pk(request.POST["post"]) or 0, thread=thread
+        )
     try:
         services.thread_mark_answer(thread=thread, post=post, by=request.user)
     except ValidationError as error:
@@ -497,7 +500,8 @@ def thread_answer(request, pk: int):
 
 
 def post_permalink(request, pk: int):
-    """``/forums/p/123/`` lands on the right page of the thread, at the post."""
+    """``/forums/p/<opaque id>/`` lands on the right page of the thread, at the
+    post."""
     post = _post(pk)
     if not permissions.can_view_thread(request.user, post.thread):
         return _deny_or_login(

@@ -20,7 +20,7 @@ application = URLRouter(websocket_urlpatterns)
 
 async def _connect(thread, user):
     communicator = WebsocketCommunicator(
-        application, f"/ws/forums/threads/{thread.pk}/"
+        application, f"/ws/forums/threads/{thread.ref}/"
     )
     communicator.scope["user"] = user
     connected, code = await communicator.connect()
@@ -46,7 +46,7 @@ async def test_reader_receives_new_post_live(safe_thread, peer, practitioner):
     )
     frame = json.loads(await communicator.receive_from(timeout=2))
     assert frame["type"] == "post.created"
-    assert frame["post"] == post.pk and frame["number"] == 2 and frame["page"] == 1
+    assert frame["post"] == post.ref and frame["number"] == 2 and frame["page"] == 1
     assert "<strong>today</strong>" in frame["html"]
     # The anonymous author is in no part of the frame.
     raw = json.dumps(frame)

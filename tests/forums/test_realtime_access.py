@@ -91,7 +91,7 @@ async def test_a_thread_socket_closes_when_its_member_loses_access(world):
     thread = await database_sync_to_async(forum_services.thread_create)(
         space=space, author=writer, title="Confidential", body="Only for us."
     )
-    socket, connected, _ = await open_socket(f"/ws/forums/threads/{thread.pk}/", reader)
+    socket, connected, _ = await open_socket(f"/ws/forums/threads/{thread.ref}/", reader)
     assert connected
     membership = await database_sync_to_async(Membership.objects.get)(user=reader)
     await database_sync_to_async(community_services.membership_delete)(
@@ -112,7 +112,7 @@ async def test_a_thread_socket_closes_when_the_thread_is_hidden(world, practitio
         space=space, author=practitioner, title="T", body="Body."
     )
     reader = await database_sync_to_async(member)(Role.PRACTITIONER, world.facility)
-    socket, connected, _ = await open_socket(f"/ws/forums/threads/{thread.pk}/", reader)
+    socket, connected, _ = await open_socket(f"/ws/forums/threads/{thread.ref}/", reader)
     assert connected
 
     def hide():
@@ -152,11 +152,11 @@ async def test_a_moderator_without_two_factor_cannot_open_any_socket(
         title="T",
         body="B",
     )
-    for path in (f"/ws/chat/{room.pk}/", f"/ws/forums/threads/{thread.pk}/"):
+    for path in (f"/ws/chat/{room.pk}/", f"/ws/forums/threads/{thread.ref}/"):
         _, connected, code = await open_socket(path, moderator)
         assert not connected and code == 4403, path
     await database_sync_to_async(_add_totp)(moderator)
-    for path in (f"/ws/chat/{room.pk}/", f"/ws/forums/threads/{thread.pk}/"):
+    for path in (f"/ws/chat/{room.pk}/", f"/ws/forums/threads/{thread.ref}/"):
         socket, connected, _ = await open_socket(path, moderator)
         assert connected, path
         await socket.disconnect()

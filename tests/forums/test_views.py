@@ -142,7 +142,7 @@ def test_reply_form_posts_and_redirects_to_permalink(
     client.force_login(peer)
     response = client.post(reverse("forums:reply", args=[thread.pk]), {"body": "Hello"})
     post = Post.objects.get(thread=thread, number=2)
-    assert response["Location"].endswith(f"#post-{post.pk}")
+    assert response["Location"].endswith(f"#post-{post.ref}")
 
 
 def test_quote_reply_prefills_quoted_text(client, practitioner, peer, spaces):
@@ -152,7 +152,7 @@ def test_quote_reply_prefills_quoted_text(client, practitioner, peer, spaces):
     client.force_login(peer)
     opening = thread.posts.get()
     html = client.get(
-        reverse("forums:reply", args=[thread.pk]) + f"?quote={opening.pk}"
+        reverse("forums:reply", args=[thread.pk]) + f"?quote={opening.ref}"
     ).content.decode()
     assert "&gt; Warm the room" in html
 
@@ -170,14 +170,14 @@ def test_permalinks_land_on_the_right_page(client, practitioner, peer, spaces):
     assert twelfth.number == 12
     response = client.get(twelfth.get_absolute_url())
     assert (
-        response["Location"] == f"{thread.get_absolute_url()}?page=3#post-{twelfth.pk}"
+        response["Location"] == f"{thread.get_absolute_url()}?page=3#post-{twelfth.ref}"
     )
     page = client.get(f"{thread.get_absolute_url()}?page=3").content.decode()
-    assert f'id="post-{twelfth.pk}"' in page
+    assert f'id="post-{twelfth.ref}"' in page
     fifth = posts[3]
     assert fifth.number == 5
     assert client.get(fifth.get_absolute_url())["Location"].endswith(
-        f"/#post-{fifth.pk}"
+        f"/#post-{fifth.ref}"
     )
 
 
@@ -193,7 +193,7 @@ def test_read_state_and_jump_to_first_unread(client, practitioner, peer, spaces)
     assert ThreadRead.objects.get(user=peer, thread=thread).last_read_number == 5
     sixth = Post.objects.get(thread=thread, number=6)
     response = client.get(reverse("forums:thread_unread", args=[thread.pk]))
-    assert response["Location"].endswith(f"?page=2#post-{sixth.pk}")
+    assert response["Location"].endswith(f"?page=2#post-{sixth.ref}")
     space_html = client.get(spaces.public.get_absolute_url()).content.decode()
     assert "3 new" in space_html
     index_html = client.get(reverse("forums:index")).content.decode()
@@ -225,7 +225,7 @@ def test_mark_answer_through_the_page(client, practitioner, peer, spaces):
     client.force_login(practitioner)
     html = client.get(thread.get_absolute_url()).content.decode()
     assert "Mark as the answer that helped" in html
-    client.post(reverse("forums:thread_answer", args=[thread.pk]), {"post": answer.pk})
+    client.post(reverse("forums:thread_answer", args=[thread.pk]), {"post": answer.ref})
     thread.refresh_from_db()
     assert thread.accepted_answer_id == answer.pk
 

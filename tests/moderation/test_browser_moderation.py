@@ -67,7 +67,7 @@ def flagged_setup(migrated_db):
             client = Client()
             client.force_login(user)
             sessions[name] = client.cookies[settings.SESSION_COOKIE_NAME].value
-        return thread.get_absolute_url(), post.pk, sessions
+        return thread.get_absolute_url(), post.ref, sessions
 
     thread_url, post_pk, sessions = off_the_loop(seed)
     server = Server()
