@@ -305,9 +305,9 @@ def seed(reseed: bool) -> dict:
         "session": session.session_key,
         "urls": {
             "space page": "/forums/s/bench-2/",
-            "thread, first page": f"/forums/t/{typical.pk}/",
+            "thread, first page": typical.get_absolute_url(),
             f"thread of 1,000 posts, page {deep_page}": (
-                f"/forums/t/{deep.pk}/?page={deep_page}"
+                f"{deep.get_absolute_url()}?page={deep_page}"
             ),
             "search": "/search/?q=partograph+oxytocin",
         },
