@@ -7,13 +7,13 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from . import permissions
 from .models import Membership, Organisation, Profile, Role
 from .privacy import imitates_an_alias
 
-ALIAS_NAME_ERROR = _lazy(
+ALIAS_NAME_ERROR = gettext_lazy(
     "This name looks like the name anonymous posts are shown under; choose another."
 )
 
