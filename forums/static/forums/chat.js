@@ -112,6 +112,7 @@
       case "message.hidden": return this.hide(m.id);
       case "message.edited": return this.add(m, true);
       case "presence": return this.setPresence(m.count);
+      case "caught_up": return;
       case "room.closed": if (this.form) this.form.hidden = true; return;
       case "error":
         if (m.client_id && this.pending[m.client_id]) {
@@ -133,6 +134,9 @@
   };
 
   Chat.prototype.add = function (m, replace) {
+    if (m.id > this.lastId) this.lastId = m.id;
+    // A held or hidden message keeps its number but shows nothing.
+    if (m.hidden) return this.hide(m.id);
     var existing = document.getElementById("m" + m.id);
     if (existing && !replace) return;
     var li = document.createElement("li");
