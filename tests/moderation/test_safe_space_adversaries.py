@@ -207,6 +207,7 @@ def test_leaders_learn_nothing_from_flags_queue_or_moderation(demo):
     for email in LEADERS:
         _leader_cannot_silence_or_moderate_a_safe_space(email)
     _a_moderator_who_leads_sees_the_same_queue_whoever_the_author()
+    _a_member_poking_ids_and_clocks_learns_nothing()
     # The scenarios above acted on real demo content.
     assert Space.objects.filter(safe_space=True).exists()
     assert _anonymous_posts(_user(SAFE_POSTER))
@@ -285,3 +286,25 @@ def _a_moderator_who_leads_sees_the_same_queue_whoever_the_author():
         for message in ChatMessage.objects.filter(room__space__safe_space=True):
             assert f'#m{message.pk}"' not in html
     assert views[0] == views[1]
+
+
+def _a_member_poking_ids_and_clocks_learns_nothing():
+    """Sequential keys in URLs would order anonymous posts among named ones; times
+    finer than the minute would pin them. Neither is there to read."""
+    import re
+
+    from django.contrib.contenttypes.models import ContentType
+
+    client = Client()
+    client.force_login(_user("practitioner@demo.example"))
+    ct = ContentType.objects.get_for_model(Post)
+    for post in Post.objects.filter(anonymous=True, thread__space__safe_space=True)[:5]:
+        for path in (
+            f"/forums/p/{post.pk}/",
+            f"/forums/t/{post.thread_id}/",
+            f"/moderation/flag/{ct.pk}/{post.pk}/",
+        ):
+            assert client.get(path).status_code == 404, path
+        page = client.get(post.thread.get_absolute_url()).text
+        for stamp in re.findall(r'<time datetime="([^"]+)"', page):
+            assert re.fullmatch(r"[\d-]+T\d{2}:\d{2}(?:[+-]\d{4}|Z)?", stamp), stamp
