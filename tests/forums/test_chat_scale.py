@@ -153,11 +153,12 @@ def test_killed_worker_loses_no_acknowledged_message(
         return acked, everything
 
     acked, everything = asyncio.run(scenario())
-    stored = list(ChatMessage.objects.filter(room=room).order_by("pk"))
+    stored = list(ChatMessage.objects.filter(room=room).order_by("seq"))
     assert [m.body for m in stored] == [body for _c, body in sent]
     assert len({m.client_id for m in stored}) == len(sent)
-    assert [m["id"] for m in everything] == [m.pk for m in stored]
-    assert set(acked.values()) == {m.pk for m in stored}
+    assert [m.seq for m in stored] == list(range(1, len(sent) + 1))  # no gaps
+    assert [m["id"] for m in everything] == [m.seq for m in stored]
+    assert set(acked.values()) == {m.seq for m in stored}
 
 
 def test_idle_socket_survives_past_redis_socket_timeout(servers, room, moderator):
