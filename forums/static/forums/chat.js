@@ -38,7 +38,7 @@
     } catch (e) { return this.socketFailed(); }
     var opened = false;
     ws.onopen = function () {
-      opened = true; self.fails = 0; self.ws = ws;
+      opened = true; self.fails = 0; self.ws = ws; self.retries = 0;
       self.announce("chat:open");
       Object.keys(self.pending).forEach(function (id) { ws.send(JSON.stringify(self.pending[id])); });
       self.ping = setInterval(function () { ws.send('{"type":"ping"}'); }, PING_MS);
@@ -47,9 +47,14 @@
     ws.onclose = function (e) {
       clearInterval(self.ping); self.ws = null;
       if (opened) self.announce("chat:close");
-      if (e.code === 4403 || e.code === 4429) return;
+      if (e.code === 4403) return; // no access: nothing to retry
       if (!opened) return self.socketFailed();
-      setTimeout(function () { self.connect(); }, 1000);
+      // Reconnect with backoff and jitter (a restarted worker is not stampeded). Too
+      // many windows (4429) heals too: a dead worker's sockets stop counting in
+      // seconds.
+      self.retries = (self.retries || 0) + 1;
+      var wait = Math.min(30000, 500 * Math.pow(2, Math.min(self.retries, 6)));
+      setTimeout(function () { self.connect(); }, wait * (0.5 + Math.random() / 2));
     };
   };
 
