@@ -14,7 +14,7 @@ from typing import Any
 
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -292,6 +292,24 @@ def message_send(
     A ``client_id`` this author already used in this room returns the stored message
     and stores nothing: a client retrying after a lost acknowledgement is safe.
     """
+    from moderation import policy
+
+    with policy.sanctions_read_once():
+        return _message_send(
+            room=room,
+            author=author,
+            body=body,
+            client_id=client_id,
+            anonymous=anonymous,
+            reply_to_id=reply_to_id,
+            ip=ip,
+            rate_limited=rate_limited,
+        )
+
+
+def _message_send(
+    *, room, author, body, client_id, anonymous, reply_to_id, ip, rate_limited
+) -> tuple[ChatMessage, bool]:
     from moderation import permissions as moderation_permissions
     from moderation import ratelimit
     from moderation import services as moderation_services
@@ -362,14 +380,7 @@ def message_send(
             # The room's row lock orders writers: the next number is taken inside this
             # transaction and released at its commit, so numbers follow commit order
             # and a rolled-back message leaves no gap.
-            seq = (
-                Room.objects.select_for_update()
-                .filter(pk=room.pk)
-                .values_list("last_seq", flat=True)
-                .get()
-                + 1
-            )
-            Room.objects.filter(pk=room.pk).update(last_seq=seq)
+            seq = _take_seq(room.pk)
             message = ChatMessage.objects.create(
                 room=room,
                 seq=seq,
@@ -401,8 +412,20 @@ def message_send(
         ), False
     for limit in limits:
         ratelimit.record(**limit)
-    message.refresh_from_db()
+    # No reload: a hold (content_screen) set ``hidden`` on this instance already.
     return message, True
+
+
+def _take_seq(room_id: int) -> int:
+    """The room's next message number, in one round trip: the UPDATE takes the row's
+    lock (held until commit) and RETURNING hands back the new value."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            'UPDATE "forums_room" SET "last_seq" = "last_seq" + 1 WHERE "id" = %s '
+            'RETURNING "last_seq"',
+            [room_id],
+        )
+        return cursor.fetchone()[0]
 
 
 @transaction.atomic

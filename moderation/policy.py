@@ -1,6 +1,8 @@
 """The content policy: who counts as new, how much a flag weighs, what waits for review."""
 
 import re
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import timedelta
 from functools import lru_cache
 
@@ -14,6 +16,43 @@ from .conf import setting
 from .models import CaseReason, Sanction, SanctionKind
 
 _LINK = re.compile(r"(https?://|www\.)", re.IGNORECASE)
+# user pk -> that user's active sanctions, inside ``sanctions_read_once()`` only.
+_READ_ONCE: ContextVar[dict | None] = ContextVar("sanctions_read_once", default=None)
+
+
+@contextmanager
+def sanctions_read_once():
+    """Within the block, each user's active sanctions are read from the database once.
+
+    Sending one chat message asks about sanctions three times (may they chat, may they
+    post, must it wait for review); a busy room sends twenty messages a second, each
+    from a worker that also serves hundreds of sockets. The block is one call: a
+    sanction decided after it starts applies from the next call.
+    """
+    token = _READ_ONCE.set({})
+    try:
+        yield
+    finally:
+        _READ_ONCE.reset(token)
+
+
+def _sanctions(user, kind: str) -> list[Sanction] | None:
+    """The user's active sanctions of ``kind``, newest end first, when read once."""
+    memo = _READ_ONCE.get()
+    if memo is None:
+        return None
+    if user.pk not in memo:
+        memo[user.pk] = list(
+            Sanction.objects.active().filter(user=user).order_by("-ends", "-pk")
+        )
+    return [s for s in memo[user.pk] if s.kind == kind]
+
+
+def _in_place(sanction: Sanction, place) -> bool:
+    if place is None:
+        return False
+    scope = ContentType.objects.get_for_model(place, for_concrete_model=True)
+    return sanction.scope_type_id == scope.pk and sanction.scope_id == place.pk
 
 
 @lru_cache(maxsize=8)
@@ -73,6 +112,16 @@ def active_sanction(
     """
     if user is None or not getattr(user, "pk", None):
         return None
+    read = _sanctions(user, kind)
+    if read is not None:
+        return next(
+            (
+                s
+                for s in read
+                if not s.alias_only or (anonymous and _in_place(s, place))
+            ),
+            None,
+        )
     applies = Q(alias_only=False)
     if anonymous:
         applies |= Q(alias_only=True) & _place_q(place)
@@ -82,6 +131,18 @@ def active_sanction(
         .filter(applies)
         .order_by("-ends")
         .first()
+    )
+
+
+def _alias_review(author, place) -> bool:
+    read = _sanctions(author, SanctionKind.REVIEW)
+    if read is not None:
+        return any(s.alias_only and _in_place(s, place) for s in read)
+    return (
+        Sanction.objects.active()
+        .filter(user=author, kind=SanctionKind.REVIEW, alias_only=True)
+        .filter(_place_q(place))
+        .exists()
     )
 
 
@@ -106,14 +167,7 @@ def hold_reason(
     """
     if not anonymous and active_sanction(author, SanctionKind.REVIEW) is not None:
         return CaseReason.REVIEW_REQUIRED
-    if (
-        anonymous
-        and getattr(author, "pk", None)
-        and Sanction.objects.active()
-        .filter(user=author, kind=SanctionKind.REVIEW, alias_only=True)
-        .filter(_place_q(place))
-        .exists()
-    ):
+    if anonymous and getattr(author, "pk", None) and _alias_review(author, place):
         return CaseReason.ALIAS_REVIEW
     if patient_identifier_match(text):
         return CaseReason.PATIENT_PATTERN

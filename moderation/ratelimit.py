@@ -75,8 +75,9 @@ def check(
     counting it: with :func:`record` after the write, only what was stored counts."""
     keys, seconds, now = _keys(action, user, ip, spec)
     window = int(now // seconds)
+    counts = cache.get_many([f"rl:{key}:{window}" for key, _limit in keys])
     for key, limit in keys:
-        if int(cache.get(f"rl:{key}:{window}") or 0) >= limit:
+        if int(counts.get(f"rl:{key}:{window}") or 0) >= limit:
             raise RateLimited(action, _retry_after(seconds, now))
 
 

@@ -113,7 +113,9 @@ async def test_member_sends_and_everyone_receives(room, practitioner, world):
     assert message["id"] == ack["id"]
     assert "partograph" in message["body_html"]
     assert message["author"] == {"name": "Member"} or message["author"]["name"]
-    stored = await database_sync_to_async(ChatMessage.objects.get)(seq=ack["id"], room=room)
+    stored = await database_sync_to_async(ChatMessage.objects.get)(
+        seq=ack["id"], room=room
+    )
     assert stored.author_id == practitioner.pk
     await a.disconnect()
     await b.disconnect()
@@ -306,7 +308,9 @@ async def test_hidden_message_is_removed_live(room, practitioner, moderator):
     a, _, _ = await connect(room, practitioner)
     await a.send_json_to(send_frame("something unkind"))
     ack, _ = await frames_until(a, "message.ack")
-    message = await database_sync_to_async(ChatMessage.objects.get)(seq=ack["id"], room=room)
+    message = await database_sync_to_async(ChatMessage.objects.get)(
+        seq=ack["id"], room=room
+    )
     from moderation import services as moderation_services
 
     await database_sync_to_async(moderation_services.decision_make)(
@@ -513,7 +517,9 @@ async def test_deactivated_members_are_dropped_and_suspended_ones_cannot_send(
     c, _, _ = await connect(room, stays)
     await a.send_json_to(send_frame("a thing I should not have said"))
     ack, _ = await frames_until(a, "message.ack")
-    message = await database_sync_to_async(ChatMessage.objects.get)(seq=ack["id"], room=room)
+    message = await database_sync_to_async(ChatMessage.objects.get)(
+        seq=ack["id"], room=room
+    )
     await database_sync_to_async(moderation_services.decision_make)(
         content=message,
         moderator=moderator,
@@ -538,3 +544,45 @@ async def test_deactivated_members_are_dropped_and_suspended_ones_cannot_send(
     assert ack["id"]
     for communicator in (a, c):
         await communicator.disconnect()
+
+
+def test_storing_a_message_costs_the_same_few_queries_every_time(
+    room, practitioner, django_assert_max_num_queries
+):
+    """The store is what a busy room waits for: sanctions are read once per send (not
+    three times), the number is taken in one statement, nothing is reloaded."""
+    chat.message_send(
+        room=room, author=practitioner, body="First", client_id=uuid.uuid4()
+    )
+    for n in range(3):
+        with django_assert_max_num_queries(8):
+            chat.message_send(
+                room=room,
+                author=practitioner,
+                body=f"Again {n}",
+                client_id=uuid.uuid4(),
+            )
+    assert list(
+        ChatMessage.objects.filter(room=room)
+        .order_by("seq")
+        .values_list("seq", flat=True)
+    ) == [1, 2, 3, 4]
+
+
+def test_a_mute_decided_between_two_sends_stops_the_second(
+    room, practitioner, moderator
+):
+    """Sanctions are read once per send, never kept from one send to the next."""
+    from moderation import services as moderation_services
+
+    first, _ = chat.message_send(
+        room=room, author=practitioner, body="One", client_id=uuid.uuid4()
+    )
+    moderation_services.decision_make(
+        content=first, moderator=moderator, action="mute", reason="Heated", days=1
+    )
+    with pytest.raises(chat.ChatError) as refused:
+        chat.message_send(
+            room=room, author=practitioner, body="Two", client_id=uuid.uuid4()
+        )
+    assert refused.value.code == "not_allowed"
