@@ -6,12 +6,14 @@ consumers relay the text as it is (the fan-out cost on Redis is per frame).
 """
 
 import asyncio
+import functools
 import json
 import logging
+import os
 import re
 from typing import Any
 
-from asgiref.sync import async_to_sync
+from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
@@ -56,10 +58,89 @@ def broadcast_on_commit(
 
     def _send() -> None:
         layer = get_channel_layer()
-        if layer is not None:
+        if layer is None:
+            return
+        loop = _worker_loop()
+        if loop is not None:
+            # In an ASGI worker's database thread: hand the send to the worker's
+            # event loop and go on. Waiting for it (a Redis round trip behind whatever
+            # the loop is doing) held up the one thread every store waits for. A send
+            # lost with its worker is a gap readers fill from the database.
+            loop.call_soon_threadsafe(_spawn, layer.group_send(group, message))
+        else:
             async_to_sync(layer.group_send)(group, message)
 
     transaction.on_commit(_send)
+
+
+def _worker_loop():
+    """The running event loop this sync thread serves (asgiref's SyncToAsync), if any."""
+    state = SyncToAsync.threadlocal
+    if getattr(state, "main_event_loop_pid", None) != os.getpid():
+        return None
+    loop = getattr(state, "main_event_loop", None)
+    return loop if loop is not None and loop.is_running() else None
+
+
+_sending: set[asyncio.Task] = set()
+
+
+def _spawn(send) -> None:
+    task = asyncio.ensure_future(send)
+    _sending.add(task)  # a reference until done: tasks are otherwise weakly held
+    task.add_done_callback(_sent)
+
+
+def _sent(task: asyncio.Task) -> None:
+    _sending.discard(task)
+    if not task.cancelled() and task.exception() is not None:
+        logger.warning("broadcast failed: %s", task.exception())
+
+
+class Wire:
+    """Write one frame, already framed once, straight to a daphne websocket.
+
+    A room's frame goes to every local socket unchanged. Through the consumer's
+    ``send`` each copy costs channels' wrappers, daphne's checks, a UTF-8 encode and
+    autobahn building the same frame header again: most of a worker's time at 500
+    readers. Autobahn's prepared messages exist for this broadcast case: the frame is
+    built once per text and written to each socket's transport as it is.
+
+    ``Wire.of(send)`` finds the protocol behind the consumer's ``send`` (channels'
+    session wrapper, then daphne's reply callable); anywhere else (another server,
+    the test communicator) it returns None and frames go the usual way.
+    """
+
+    def __init__(self, protocol) -> None:
+        self.protocol = protocol
+
+    @classmethod
+    def of(cls, send) -> "Wire | None":
+        for _ in range(8):
+            if isinstance(send, functools.partial):
+                target = send.args[0] if send.args else None
+                if hasattr(target, "sendPreparedMessage") and hasattr(
+                    target, "STATE_OPEN"
+                ):
+                    return cls(target)
+                return None
+            send = getattr(getattr(send, "__self__", None), "real_send", None)
+            if send is None:
+                return None
+        return None
+
+    def write(self, text: str) -> None:
+        protocol = self.protocol
+        if protocol.state == protocol.STATE_OPEN:
+            protocol.sendPreparedMessage(_prepared(text))
+
+
+@functools.lru_cache(maxsize=16)
+def _prepared(text: str):
+    # Keyed by the text: the fan-out hands every socket the same frame in turn.
+    from autobahn.websocket.protocol import PreparedMessage
+
+    return PreparedMessage(text.encode(), False, False, True)
 
 
 class LocalFanout:

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from community import permissions as community_permissions
 from community.privacy import people_count
-from community.realtime import fanout, group_name
+from community.realtime import Wire, fanout, group_name
 
 from . import chat, leases
 from .conf import setting
@@ -59,6 +59,7 @@ class ThreadConsumer(AsyncWebsocketConsumer):
 
     group: str | None = None
     lease_member = lease_visitor = lease_room = None
+    wire = None
 
     async def connect(self) -> None:
         self.user = self.scope.get("user")
@@ -146,11 +147,13 @@ class ChatConsumer(AsyncWebsocketConsumer):
     group: str | None = None
     joined = False
     lease_member = lease_visitor = lease_room = None
+    wire = None
     # Ordered delivery: the highest sequence number this socket has been sent, frames
-    # held back until the gap before them fills, and since when it has been behind.
+    # held back until the gap before them fills, and the room's head when the watch
+    # last saw this socket behind it.
     delivered = 0
     catching_up = True
-    behind_since: float | None = None
+    behind_target: int | None = None
 
     async def connect(self) -> None:
         self.user = self.scope.get("user")
@@ -164,6 +167,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self.close(code=4403)
             return
         await self.accept()
+        self.wire = Wire.of(self.base_send)
         others = await database_sync_to_async(leases.others)()
         if not self._claim_socket(others):
             await self._error(
@@ -316,16 +320,25 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if self.catching_up or seq != self.delivered + 1:
             self.pending[seq] = text
             return
-        await self.send(text_data=text)
+        await self._write(text)
         self.delivered = seq
-        await self._release()
+        if self.pending:
+            await self._release()
 
     async def _release(self) -> None:
         while self.delivered + 1 in self.pending:
             self.delivered += 1
-            await self.send(text_data=self.pending.pop(self.delivered))
+            await self._write(self.pending.pop(self.delivered))
         for seq in [s for s in self.pending if s <= self.delivered]:
             del self.pending[seq]
+
+    async def _write(self, text: str) -> None:
+        """A room frame: framed once for every local socket where the server allows
+        (``community.realtime.Wire``), the usual send elsewhere."""
+        if self.wire is not None:
+            self.wire.write(text)
+        else:
+            await self.send(text_data=text)
 
     async def send_json(self, data: dict) -> None:
         await self.send(text_data=json.dumps(data, separators=(",", ":")))
@@ -367,7 +380,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         items, more = chat.after(self.room, after)
         return [chat.message_payload(m) for m in items], more
 
-    async def fill(self, head: int, frames: dict[int, str], now: float) -> None:
+    async def fill(self, frames: dict[int, str]) -> None:
         """Called by the watch with the room's head and the frames it fetched: a frame
         stored but never broadcast (its worker died between commit and send) reaches
         the socket at the latest one tick after it is noticed."""
@@ -377,7 +390,6 @@ class ChatConsumer(AsyncWebsocketConsumer):
             if seq > self.delivered:
                 await self._deliver(seq, frames[seq])
         await self._release()
-        self.behind_since = now if self.delivered < head else None
 
     # --- upkeep ----------------------------------------------------------------------------
 
@@ -573,30 +585,34 @@ class Watch:
 
     async def _fill_gaps(self, sockets: list) -> None:
         """Compare each room's last sequence number with what its sockets were sent.
-        A socket still behind (or holding frames after a gap) one tick after it was
-        first seen so gets the missing frames from the database: the stored messages
-        feed the live stream, so none is stored and never delivered."""
+        A socket still missing a message that was already committed at the previous
+        tick gets the missing frames from the database: the stored messages feed the
+        live stream, so none is stored and never delivered."""
         chats = [c for c in sockets if c.lease_room and not c.catching_up]
         if not chats:
             return
         heads = await database_sync_to_async(chat.head)({c.lease_room for c in chats})
-        now = time.monotonic()
         due: dict[int, list] = {}
         for consumer in chats:
             head = heads.get(consumer.lease_room, 0)
-            if consumer.delivered >= head and not consumer.pending:
-                consumer.behind_since = None
-            elif consumer.behind_since is None:
-                consumer.behind_since = now  # in flight, perhaps: look again next tick
-            else:
+            target = consumer.behind_target
+            # Behind a message that was committed before the last tick and has still
+            # not arrived: stuck, not in flight. Being behind at two ticks is not
+            # enough: at 20 messages a second there is always a newer one on its way,
+            # and fetching it from the database for every socket would add load
+            # exactly when the worker is busiest.
+            if target is not None and consumer.delivered < target:
                 due.setdefault(consumer.lease_room, []).append(consumer)
+            consumer.behind_target = (
+                head if consumer.delivered < head or consumer.pending else None
+            )
         for room_id, consumers in due.items():
             start = min(c.delivered for c in consumers)
             frames = await database_sync_to_async(self._frames)(
                 consumers[0].room, start, heads[room_id]
             )
             for consumer in consumers:
-                await consumer.fill(heads[room_id], frames, now)
+                await consumer.fill(frames)
 
     @staticmethod
     def _frames(room, after: int, upto: int) -> dict[int, str]:

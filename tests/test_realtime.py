@@ -82,3 +82,49 @@ async def test_fanout_relays_each_frame_once_to_every_local_socket():
     assert received["b"] == ['{"type":"x"}', '{"type":"y"}']
     await realtime.fanout.leave(group, send_b)
     assert realtime.fanout.size(group) == 0
+
+
+def test_wire_finds_daphnes_protocol_behind_the_session_wrapper_only():
+    """The fast path writes a frame built once; anywhere but daphne it steps aside."""
+    import functools
+
+    from autobahn.websocket.protocol import WebSocketProtocol
+
+    class Protocol:
+        STATE_OPEN = WebSocketProtocol.STATE_OPEN
+        state = WebSocketProtocol.STATE_OPEN
+
+        def __init__(self):
+            self.sent = []
+
+        def sendPreparedMessage(self, prepared):  # noqa: N802 - autobahn's name
+            self.sent.append(prepared.payloadHybi)
+
+    async def handle_reply(protocol, message):  # daphne's reply callable
+        raise AssertionError("the fast path does not go through daphne")
+
+    class SessionWrapper:  # channels' InstanceSessionWrapper keeps ``real_send``
+        def __init__(self, send):
+            self.real_send = send
+
+        async def send(self, message):
+            return await self.real_send(message)
+
+    protocol = Protocol()
+    wire = realtime.Wire.of(
+        SessionWrapper(functools.partial(handle_reply, protocol)).send
+    )
+    assert wire is not None and wire.protocol is protocol
+    wire.write('{"type":"message","id":1}')
+    wire.write('{"type":"message","id":1}')
+    assert protocol.sent[0] == b"\x81\x19" + b'{"type":"message","id":1}'
+    assert protocol.sent[1] is protocol.sent[0]  # framed once, written twice
+    protocol.state = WebSocketProtocol.STATE_CLOSING
+    wire.write('{"type":"message","id":2}')
+    assert len(protocol.sent) == 2  # nothing to a closing socket
+
+    async def plain_send(message):
+        pass
+
+    assert realtime.Wire.of(plain_send) is None  # the test communicator, uvicorn…
+    assert realtime.Wire.of(SessionWrapper(plain_send).send) is None
