@@ -20,7 +20,7 @@ from .models import Event, EventKind, Question, Registration, Visibility
 
 ZONE = "Africa/Kigali"
 NAMESPACE = uuid.UUID("2f7c1e0a-9d1b-4c55-8a8e-5e1d0c0e7a11")
-LIVE_TITLE = "Live now: stopping postpartum haemorrhage in the first hour"
+LIVE_TITLE = "Stopping postpartum haemorrhage in the first hour"
 
 # district slug -> (the organiser's user key, facilities with sessions, attendees)
 DISTRICTS = {

@@ -21,6 +21,7 @@ from taggit.models import Tag
 from community import permissions as community_permissions
 from community.models import Level, Organisation
 from community.permissions import Cap
+from community.privacy import people_count
 
 from . import calendars, permissions, services
 from .conf import setting
@@ -456,9 +457,9 @@ def _live_context(request, event: Event, *, typed=None, error=None) -> dict:
         "more_before": bool(items) and chat.has_before(room, items[0].seq),
         "is_open": room.is_open(now),
         "can_send": user.is_authenticated and chat.can_send(user, room),
-        "presence": chat.presence_count(room.pk),
+        "presence": people_count(chat.presence_count(room.pk) + 1),  # + the reader
         "client_id": uuid.uuid4(),
-        "typed": typed or {"body": ""},
+        "typed": typed or {"body": "", "anonymous": room.anonymous_allowed},
         "error": error,
         "question_form": QuestionForm(allow_anonymous=event.allow_anonymous_questions),
         "can_join": permissions.can_join(user, event, now),
@@ -478,17 +479,22 @@ def live(request, pk: int):
         )
     user = request.user
     error = None
-    typed = {"body": ""}
+    # As in every room: where anonymous messages are allowed, anonymous is the start.
+    typed = {"body": "", "anonymous": event.room.anonymous_allowed}
     if request.method == "POST":
         if not user.is_authenticated:
             raise PermissionDenied(_("Sign in to send messages."))
-        typed["body"] = request.POST.get("body", "")
+        typed = {
+            "body": request.POST.get("body", ""),
+            "anonymous": request.POST.get("anonymous") == "on",
+        }
         try:
             chat.message_send(
                 room=event.room,
                 author=user,
                 body=typed["body"],
                 client_id=request.POST.get("client_id", ""),
+                anonymous=typed["anonymous"],
                 ip=client_ip(request),
             )
         except chat.ChatError as refused:

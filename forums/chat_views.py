@@ -106,7 +106,7 @@ def room(request, room_id: int):
         "last_id": items[-1].seq if items else (after_id or 0),
         "can_send": request.user.is_authenticated and chat.can_send(request.user, room),
         "is_open": room.is_open(),
-        "presence": people_count(chat.presence_count(room.pk)),
+        "presence": people_count(chat.presence_count(room.pk) + 1),  # + the reader
         "client_id": uuid.uuid4(),
         "typed": typed,
         "error": error,
@@ -127,7 +127,7 @@ def messages_after(request, room_id: int):
             "messages": [chat.message_payload(m) for m in items],
             "more": more,
             "open": room.is_open(),
-            "presence": people_count(chat.presence_count(room.pk)),
+            "presence": people_count(chat.presence_count(room.pk) + 1),  # + the reader
         }
     )
 

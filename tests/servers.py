@@ -36,8 +36,10 @@ def database_url() -> str:
 
 
 class Server:
-    def __init__(self):
-        self.port = free_port()
+    def __init__(self, port: int | None = None):
+        """A daphne worker on ``port`` (a free one by default; the same one as a
+        killed worker's to play its restart)."""
+        self.port = port or free_port()
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "cop_site.settings.test",

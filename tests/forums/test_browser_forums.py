@@ -2,9 +2,13 @@
 a peer from another facility answers, the asker marks it as the answer that helped,
 and the answerer sees the notification."""
 
+import re
+from pathlib import Path
+
 import pytest
 from django.conf import settings
 from django.test import Client
+from playwright.sync_api import expect
 
 from community.demo import demo_password
 from tests.browser import conftest as browser_fixtures
@@ -28,6 +32,9 @@ context = browser_fixtures.context
 page = browser_fixtures.page
 
 TITLE = "How do you keep small babies warm at night?"
+# Screenshots a person can look at after a run (ignored by git).
+SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+SHOTS.mkdir(exist_ok=True)
 
 
 @pytest.fixture(scope="module")
@@ -128,9 +135,20 @@ def chat_setup(migrated_db):
     server.stop()
 
 
-def open_chat(browser, server, room_id, session, *, block_websockets=False):
+def open_chat(
+    browser,
+    server,
+    room_id,
+    session,
+    *,
+    block_websockets=False,
+    width=1024,
+    init_script=None,
+):
     context = browser.new_context(
-        base_url=f"http://127.0.0.1:{server.port}", locale="en-GB"
+        base_url=f"http://127.0.0.1:{server.port}",
+        locale="en-GB",
+        viewport={"width": width, "height": 740},
     )
     context.add_cookies(
         [
@@ -144,6 +162,8 @@ def open_chat(browser, server, room_id, session, *, block_websockets=False):
     )
     if block_websockets:
         context.add_init_script("window.WebSocket = undefined;")
+    if init_script:
+        context.add_init_script(init_script)
     page = context.new_page()
     page.goto(f"/forums/chat/{room_id}/")
     return context, page
@@ -181,6 +201,107 @@ def test_two_browsers_one_without_websockets_see_every_message_once(
                 "Yes, checked at handover.",
                 "Thank you!",
             ]
+    finally:
+        ctx_a.close()
+        ctx_b.close()
+
+
+# --- Chat when things fail: the worker dies, sockets never work -------------------------
+
+
+def chat_status(page):
+    return page.locator("[data-chat-status]")
+
+
+def test_chat_survives_its_worker_being_killed_mid_conversation(browser, chat_setup):
+    """A midwife on a 360 px phone is mid-conversation when the worker serving her
+    socket is killed: she sees that the connection dropped, what she writes meanwhile
+    waits in view, and once a worker is back it is sent once and everyone gets it."""
+    from forums.models import ChatMessage
+
+    server, room_id, (amina, joseph) = chat_setup
+    ctx_a, page_a = open_chat(browser, server, room_id, amina, width=360)
+    ctx_b, page_b = open_chat(browser, server, room_id, joseph)
+    restarted = None
+    try:
+        expect(chat_status(page_a)).to_have_attribute("data-state", "live")
+        expect(chat_status(page_a)).to_have_text("Live")
+        send(page_a, "Starting the night round now.")
+        first = page_a.locator(".chat-mine", has_text="night round")
+        expect(first).to_have_attribute("data-state", "sent")
+        expect(first.locator(".chat-state")).to_have_text("Sent")
+        expect(page_b.locator(".chat-log li", has_text="night round")).to_have_count(1)
+
+        server.kill()
+        expect(chat_status(page_a)).to_have_attribute(
+            "data-state", re.compile("reconnecting|offline|polling")
+        )
+        send(page_a, "The warmer in room two is fixed.")
+        waiting = page_a.locator(".chat-mine", has_text="warmer in room two")
+        expect(waiting).to_have_attribute("data-state", re.compile("queued|sending"))
+        expect(page_a.get_by_label("Message", exact=True)).to_have_value("")
+        page_a.screenshot(path=str(SHOTS / "chat-worker-down-360.png"))
+
+        restarted = Server(port=server.port)
+        expect(waiting).to_have_attribute("data-state", "sent", timeout=40_000)
+        for page in (page_a, page_b):
+            expect(
+                page.locator(".chat-log li", has_text="warmer in room two")
+            ).to_have_count(1, timeout=40_000)
+            expect(page.locator(".chat-log li", has_text="night round")).to_have_count(
+                1
+            )
+        assert (
+            off_the_loop(
+                lambda: ChatMessage.objects.filter(body__contains="warmer").count()
+            )
+            == 1
+        )
+        page_a.screenshot(path=str(SHOTS / "chat-recovered-360.png"))
+    finally:
+        ctx_a.close()
+        ctx_b.close()
+        if restarted is not None:
+            restarted.stop()
+
+
+# A socket that fails without ever closing (a proxy that breaks the handshake): the
+# error event comes, the close event never does.
+BROKEN_SOCKETS = """
+window.WebSocket = function () {
+  var self = this;
+  this.readyState = 0;
+  setTimeout(function () { if (self.onerror) self.onerror(new Event("error")); }, 50);
+};
+window.WebSocket.prototype.close = function () {};
+window.WebSocket.prototype.send = function () {};
+"""
+
+
+def test_chat_falls_back_to_http_when_sockets_fail_without_closing(browser, chat_setup):
+    server, room_id, (amina, joseph) = chat_setup
+    ctx_a, page_a = open_chat(
+        browser, server, room_id, amina, width=360, init_script=BROKEN_SOCKETS
+    )
+    ctx_b, page_b = open_chat(browser, server, room_id, joseph)
+    try:
+        send(page_a, "Is anyone on the maternity ward tonight?")
+        asked = page_a.locator(".chat-mine", has_text="maternity ward tonight")
+        # Typed while the socket fails: kept in view, never cleared unsent.
+        expect(asked).to_be_visible()
+        expect(chat_status(page_a)).to_have_attribute(
+            "data-state", "polling", timeout=20_000
+        )
+        expect(chat_status(page_a)).to_contain_text("Slow connection")
+        expect(asked).to_have_attribute("data-state", "sent")
+        expect(
+            page_b.locator(".chat-log li", has_text="maternity ward tonight")
+        ).to_have_count(1)
+        send(page_b, "Yes, Joseph here until seven.")
+        expect(page_a.locator(".chat-log li", has_text="until seven")).to_have_count(
+            1, timeout=15_000
+        )
+        axe_check(page_a)
     finally:
         ctx_a.close()
         ctx_b.close()

@@ -1,8 +1,15 @@
 // Live chat. The page works without this script (form + "newer messages" link);
-// with it, messages arrive over a websocket, or by polling when sockets fail.
+// with it, messages arrive over a websocket, or by polling when sockets keep failing,
+// and the person always sees the state of the connection and of each message they
+// wrote: waiting, sending, sent, or not sent (with "try again").
 (function () {
   "use strict";
-  var POLL_MS = 3000, PING_MS = 25000, MAX_SOCKET_FAILS = 2;
+  var POLL_MS = 3000, PING_MS = 25000;
+  var OPEN_TIMEOUT_MS = 10000; // a handshake that neither opens nor fails
+  var ACK_TIMEOUT_MS = 10000; // a send with no answer: the socket is stuck
+  var SHORT_LIVED_MS = 5000; // a socket that dies sooner counts as a failure
+  var FALLBACK_AFTER = 3; // failures in a row before falling back to HTTP
+  var SOCKET_AGAIN_MS = 60000; // while on HTTP, try a socket again this often
 
   function uuid() {
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
@@ -15,73 +22,144 @@
   function Chat(root) {
     this.root = root;
     this.log = root.querySelector("[data-chat-log]");
+    this.scroller = root.querySelector("[data-chat-scroll]") || this.log;
     this.lastId = parseInt(root.dataset.lastId || "0", 10);
     this.form = document.querySelector("[data-chat-form]");
     this.error = document.querySelector("[data-chat-error]");
     this.presence = document.querySelector("[data-chat-presence]");
+    this.status = document.querySelector("[data-chat-status]");
+    this.jump = root.querySelector("[data-chat-jump]");
+    this.words = (this.status && this.status.dataset) || {};
     this.pending = {}; // client_id -> frame, until acknowledged
+    this.bubbles = {}; // client_id -> the <li> showing it
+    this.mine = {}; // message number -> true, for what this page sent
     this.fails = 0;
     this.mode = "socket";
+    this.unread = 0;
     var newer = root.querySelector("[data-chat-newer]");
     if (newer) newer.hidden = true;
     if (this.form) this.form.addEventListener("submit", this.onSubmit.bind(this));
+    if (this.jump) this.jump.addEventListener("click", this.toBottom.bind(this));
+    this.scroller.addEventListener("scroll", this.onScroll.bind(this));
+    window.addEventListener("online", this.onOnline.bind(this));
+    window.addEventListener("offline", this.setStatus.bind(this, "offline"));
+    this.toBottom();
+    // On a room's own page, open where the conversation is: the newest messages and
+    // the box to write in view, as in a messaging app (the title is a scroll away).
+    var end = this.form || this.status;
+    if (root.closest("[data-chat-page]") && end && end.getBoundingClientRect().bottom > window.innerHeight) {
+      end.scrollIntoView({ block: "end" });
+    }
     if (typeof WebSocket === "undefined") this.startPolling();
     else this.connect();
   }
 
+  // --- connection -------------------------------------------------------------------
+
   Chat.prototype.connect = function () {
     var self = this;
+    clearTimeout(this.retryTimer);
+    if (this.socket) return;
+    // On HTTP, the status stays "slow connection" while a socket is tried again.
+    if (this.mode !== "poll") this.setStatus(this.everOpen ? "reconnecting" : "connecting");
     var proto = location.protocol === "https:" ? "wss://" : "ws://";
-    var ws;
+    var ws, opened = false, ended = false, openedAt = 0;
     try {
       ws = new WebSocket(proto + location.host + this.root.dataset.wsPath + "?after=" + this.lastId);
-    } catch (e) { return this.socketFailed(); }
-    var opened = false;
+    } catch (e) { return this.ended(false, 0); }
+    this.socket = ws;
+    var openTimer = setTimeout(function () { ws.close(); end({ code: 0 }); }, OPEN_TIMEOUT_MS);
+    function end(e) {
+      // onerror, onclose and the timers all end up here, once.
+      if (ended) return;
+      ended = true;
+      clearTimeout(openTimer);
+      clearInterval(self.ping);
+      clearTimeout(self.ackTimer);
+      if (self.socket === ws) { self.socket = null; self.ws = null; }
+      if (opened) self.announce("chat:close");
+      // A socket that went silent (no answer to a send) failed, however long it lived.
+      self.ended(opened && !ws.stuck && Date.now() - openedAt >= SHORT_LIVED_MS, e.code);
+    }
     ws.onopen = function () {
-      opened = true; self.fails = 0; self.ws = ws; self.retries = 0;
+      opened = true; openedAt = Date.now(); self.everOpen = true;
+      clearTimeout(openTimer);
+      self.ws = ws; self.retries = 0;
+      self.stopPolling();
+      self.setStatus("live");
       self.announce("chat:open");
-      Object.keys(self.pending).forEach(function (id) { ws.send(JSON.stringify(self.pending[id])); });
+      self.resend();
       self.ping = setInterval(function () { ws.send('{"type":"ping"}'); }, PING_MS);
     };
-    ws.onmessage = function (e) { self.handle(JSON.parse(e.data)); };
-    ws.onclose = function (e) {
-      clearInterval(self.ping); self.ws = null;
-      if (opened) self.announce("chat:close");
-      if (e.code === 4403) return; // no access: nothing to retry
-      if (!opened) return self.socketFailed();
-      // Reconnect with backoff and jitter (a restarted worker is not stampeded). Too
-      // many windows (4429) heals too: a dead worker's sockets stop counting in
-      // seconds.
-      self.retries = (self.retries || 0) + 1;
-      var wait = Math.min(30000, 500 * Math.pow(2, Math.min(self.retries, 6)));
-      setTimeout(function () { self.connect(); }, wait * (0.5 + Math.random() / 2));
+    ws.onmessage = function (e) {
+      var frame;
+      try { frame = JSON.parse(e.data); } catch (err) { return; }
+      self.handle(frame);
     };
+    // A socket that errors without closing (a proxy that hangs) is closed here, so it
+    // cannot sit there with messages in it.
+    ws.onerror = function () { try { ws.close(); } catch (err) { /* closing */ } end({ code: 0 }); };
+    ws.onclose = end;
   };
 
-  Chat.prototype.socketFailed = function () {
-    this.fails += 1;
-    if (this.fails >= MAX_SOCKET_FAILS) return this.startPolling();
+  Chat.prototype.ended = function (lived, code) {
     var self = this;
-    setTimeout(function () { self.connect(); }, 1000);
+    if (code === 4403) return this.setStatus("denied"); // no access: nothing to retry
+    this.fails = lived ? 0 : this.fails + 1;
+    if (this.fails >= FALLBACK_AFTER) {
+      // Sockets keep failing here (a proxy, a firewall): carry on over HTTP, and try a
+      // socket again now and then.
+      this.startPolling();
+      this.retryTimer = setTimeout(function () { self.connect(); }, SOCKET_AGAIN_MS);
+      return;
+    }
+    if (navigator.onLine === false) return this.setStatus("offline"); // "online" reconnects
+    // Reconnect with backoff and jitter (a restarted worker is not stampeded). Too
+    // many windows (4429) heals too: a dead worker's sockets stop counting in seconds.
+    this.retries = (this.retries || 0) + 1;
+    var wait = Math.min(30000, 500 * Math.pow(2, Math.min(this.retries, 6)));
+    this.setStatus(this.mode === "poll" ? "polling" : "reconnecting");
+    this.retryTimer = setTimeout(function () { self.connect(); }, wait * (0.5 + Math.random() / 2));
+  };
+
+  Chat.prototype.onOnline = function () {
+    if (this.mode === "poll") return this.pollNow();
+    if (!this.socket) { this.retries = 0; this.connect(); }
   };
 
   Chat.prototype.startPolling = function () {
     if (this.mode === "poll") return;
     this.mode = "poll";
-    var self = this;
-    var poll = function () {
-      fetch(self.root.dataset.pollUrl + "?after=" + self.lastId, { credentials: "same-origin" })
-        .then(function (r) { return r.json(); })
-        .then(function (data) {
-          data.messages.forEach(function (m) { self.handle(m); });
-          if (self.presence && "presence" in data) self.setPresence(data.presence);
-          setTimeout(poll, data.more ? 0 : POLL_MS);
-        })
-        .catch(function () { setTimeout(poll, POLL_MS * 2); });
-    };
-    Object.keys(this.pending).forEach(function (id) { self.postFrame(self.pending[id]); });
-    poll();
+    this.setStatus("polling");
+    this.resend();
+    this.pollNow();
   };
+
+  Chat.prototype.stopPolling = function () {
+    this.mode = "socket";
+    clearTimeout(this.pollTimer);
+  };
+
+  Chat.prototype.pollNow = function () {
+    var self = this;
+    clearTimeout(this.pollTimer);
+    fetch(this.root.dataset.pollUrl + "?after=" + this.lastId, { credentials: "same-origin" })
+      .then(function (r) { return r.json(); })
+      .then(function (data) {
+        if (self.mode !== "poll") return;
+        if (self.status && self.status.dataset.state !== "polling") self.setStatus("polling");
+        data.messages.forEach(function (m) { self.handle(m); });
+        if ("presence" in data) self.setPresence(data.presence);
+        self.pollTimer = setTimeout(function () { self.pollNow(); }, data.more ? 0 : POLL_MS);
+      })
+      .catch(function () {
+        if (self.mode !== "poll") return;
+        self.setStatus("offline");
+        self.pollTimer = setTimeout(function () { self.pollNow(); }, POLL_MS * 2);
+      });
+  };
+
+  // --- sending ----------------------------------------------------------------------
 
   Chat.prototype.onSubmit = function (event) {
     event.preventDefault();
@@ -91,40 +169,161 @@
     var frame = { type: "message.send", client_id: uuid(), body: body.value, anonymous: !!(anon && anon.checked) };
     this.pending[frame.client_id] = frame;
     this.showError("");
-    if (this.mode === "poll") this.postFrame(frame);
-    else if (this.ws && this.ws.readyState === 1) this.ws.send(JSON.stringify(frame));
+    this.bubble(frame);
     body.value = "";
+    this.transmit(frame);
+    this.toBottom();
+  };
+
+  Chat.prototype.transmit = function (frame) {
+    if (this.mode === "poll") return this.postFrame(frame);
+    if (this.ws && this.ws.readyState === 1) {
+      this.mark(frame.client_id, "sending");
+      this.ws.send(JSON.stringify(frame));
+      this.watchAck();
+    } else {
+      this.mark(frame.client_id, "queued"); // sent when the socket is back
+    }
+  };
+
+  Chat.prototype.resend = function () {
+    var self = this;
+    Object.keys(this.pending).forEach(function (id) { self.transmit(self.pending[id]); });
+  };
+
+  Chat.prototype.watchAck = function () {
+    // A frame sent and never answered: the socket is dead without knowing it (a
+    // phone that changed networks). Close it; the reconnect resends the same
+    // client_id, which the server stores once.
+    var ws = this.ws;
+    clearTimeout(this.ackTimer);
+    this.ackTimer = setTimeout(function () {
+      if (!ws) return;
+      ws.stuck = true;
+      ws.close(4000);
+    }, ACK_TIMEOUT_MS);
   };
 
   Chat.prototype.postFrame = function (frame) {
     var self = this;
     var token = this.form ? this.form.querySelector("[name=csrfmiddlewaretoken]").value : "";
+    this.mark(frame.client_id, "sending");
     fetch(this.root.dataset.sendUrl, {
       method: "POST", credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRFToken": token },
       body: JSON.stringify(frame),
     }).then(function (r) { return r.json(); }).then(function (data) {
       if (data.type === "error") return self.handle(data);
-      delete self.pending[frame.client_id];
+      self.acked(frame.client_id, data.id, data.held);
       self.handle(data);
-    }).catch(function () { setTimeout(function () { self.postFrame(frame); }, POLL_MS); });
+    }).catch(function () {
+      if (!self.pending[frame.client_id]) return;
+      self.mark(frame.client_id, "queued");
+      setTimeout(function () { if (self.pending[frame.client_id]) self.transmit(frame); }, POLL_MS);
+    });
   };
+
+  Chat.prototype.acked = function (clientId, id, held) {
+    delete this.pending[clientId];
+    if (!Object.keys(this.pending).length) clearTimeout(this.ackTimer);
+    var li = this.bubbles[clientId];
+    delete this.bubbles[clientId];
+    if (!li || !id) return;
+    this.mine[id] = held ? "held" : "sent";
+    var shown = document.getElementById("m" + id);
+    if (shown && shown !== li) {
+      // The message itself came first: it takes the bubble's place.
+      li.remove();
+      this.decorate(shown, id);
+    } else {
+      li.id = "m" + id;
+      this.decorate(li, id);
+    }
+  };
+
+  Chat.prototype.bubble = function (frame) {
+    var li = document.createElement("li");
+    li.className = "chat-msg chat-mine";
+    li.dataset.local = "1";
+    var body = document.createElement("span");
+    body.className = "chat-body";
+    body.textContent = frame.body;
+    li.append(body, " ", this.stateLabel());
+    this.bubbles[frame.client_id] = li;
+    this.append(li);
+  };
+
+  Chat.prototype.stateLabel = function () {
+    var state = document.createElement("small");
+    state.className = "chat-state";
+    return state;
+  };
+
+  Chat.prototype.mark = function (clientId, state, reason) {
+    var li = this.bubbles[clientId];
+    if (!li) return;
+    var self = this;
+    li.dataset.state = state;
+    var label = li.querySelector(".chat-state");
+    label.textContent = reason ? this.words[state] + " " + reason : this.words[state];
+    li.querySelectorAll("button").forEach(function (b) { b.remove(); });
+    if (state !== "failed") return;
+    var again = document.createElement("button");
+    again.type = "button";
+    again.className = "chat-retry";
+    again.textContent = this.words.retry;
+    again.addEventListener("click", function () {
+      li.querySelectorAll("button").forEach(function (b) { b.remove(); });
+      self.transmit(self.pending[clientId]);
+    });
+    var edit = document.createElement("button");
+    edit.type = "button";
+    edit.className = "chat-edit";
+    edit.textContent = this.words.edit;
+    edit.addEventListener("click", function () {
+      var box = self.form && self.form.querySelector("[name=body]");
+      if (box) { box.value = self.pending[clientId].body; box.focus(); }
+      delete self.pending[clientId];
+      delete self.bubbles[clientId];
+      li.remove();
+    });
+    li.append(" ", again, " ", edit);
+  };
+
+  Chat.prototype.decorate = function (li, id) {
+    var state = this.mine[id];
+    if (!state) return;
+    li.classList.add("chat-mine");
+    var label = li.querySelector(".chat-state") || li.appendChild(this.stateLabel());
+    label.textContent = this.words[state];
+    li.dataset.state = state;
+  };
+
+  // --- frames from the server -------------------------------------------------------
 
   Chat.prototype.handle = function (m) {
     switch (m.type) {
       case "message": case "message.restored": return this.add(m);
-      case "message.ack": delete this.pending[m.client_id]; return;
+      case "message.ack": return this.acked(m.client_id, m.id, m.held);
       case "message.hidden": return this.hide(m.id);
       case "message.edited": return this.add(m, true);
       case "presence": return this.setPresence(m.count);
+      case "history": return; // this page asks for older messages by link, not by socket
       case "caught_up": return;
+      case "pong": return;
       case "room.closed": if (this.form) this.form.hidden = true; return;
       case "error":
         if (m.client_id && this.pending[m.client_id]) {
-          var frame = this.pending[m.client_id];
-          delete this.pending[m.client_id];
-          var body = this.form && this.form.querySelector("[name=body]");
-          if (body && !body.value) body.value = frame.body; // nothing typed is lost
+          var self = this, frame = this.pending[m.client_id];
+          if (m.code === "rate_limited" && m.retry_after) {
+            // Too fast: it goes by itself once the wait is over.
+            this.mark(m.client_id, "waiting");
+            setTimeout(function () { if (self.pending[frame.client_id]) self.transmit(frame); }, m.retry_after * 1000);
+          } else {
+            this.mark(m.client_id, "failed", m.message);
+          }
+          if (!this.bubbles[m.client_id]) this.showError(m.message);
+          return;
         }
         return this.showError(m.message);
       default:
@@ -140,10 +339,11 @@
 
   Chat.prototype.add = function (m, replace) {
     if (m.id > this.lastId) this.lastId = m.id;
-    // A held or hidden message keeps its number but shows nothing.
-    if (m.hidden) return this.hide(m.id);
     var existing = document.getElementById("m" + m.id);
-    if (existing && !replace) return;
+    // A held or hidden message keeps its number but shows nothing (to its author, the
+    // bubble says it waits for a moderator).
+    if (m.hidden) return this.mine[m.id] ? undefined : this.hide(m.id);
+    if (existing && !replace && !existing.dataset.local) return;
     var li = document.createElement("li");
     li.className = "chat-msg";
     li.id = "m" + m.id;
@@ -157,11 +357,19 @@
     body.className = "chat-body";
     body.innerHTML = m.body_html; // already sanitised by the server's one pipeline
     li.append(who, " ", time, " ", body);
+    this.decorate(li, m.id);
+    if (existing) existing.replaceWith(li);
+    else this.append(li);
+  };
+
+  Chat.prototype.append = function (li) {
+    var atBottom = this.nearBottom();
     var empty = this.log.querySelector(".chat-empty");
     if (empty) empty.remove();
-    if (existing) existing.replaceWith(li);
-    else this.log.appendChild(li);
-    if (m.id > this.lastId) this.lastId = m.id;
+    this.log.appendChild(li);
+    if (atBottom || li.classList.contains("chat-mine")) return this.toBottom();
+    this.unread += 1;
+    this.showJump();
   };
 
   Chat.prototype.hide = function (id) {
@@ -169,10 +377,43 @@
     if (li) li.remove();
   };
 
+  // --- scrolling: the newest message stays in view unless the reader scrolled up ---
+
+  Chat.prototype.nearBottom = function () {
+    var s = this.scroller;
+    return s.scrollHeight - s.scrollTop - s.clientHeight < 48;
+  };
+
+  Chat.prototype.toBottom = function () {
+    this.scroller.scrollTop = this.scroller.scrollHeight;
+    this.unread = 0;
+    this.showJump();
+  };
+
+  Chat.prototype.onScroll = function () {
+    if (this.unread && this.nearBottom()) { this.unread = 0; this.showJump(); }
+  };
+
+  Chat.prototype.showJump = function () {
+    if (!this.jump) return;
+    this.jump.hidden = !this.unread;
+    this.jump.textContent = (this.jump.dataset.label || "").replace("__n__", String(this.unread));
+  };
+
+  // --- what the person sees ---------------------------------------------------------
+
+  Chat.prototype.setStatus = function (state) {
+    if (!this.status) return;
+    this.status.dataset.state = state;
+    this.status.textContent = this.words[state] || "";
+    this.status.hidden = false;
+  };
+
   Chat.prototype.setPresence = function (count) {
     // Below the minimum group size the server sends null: "a few", never a number.
     if (!this.presence) return;
     var d = this.presence.dataset;
+    if (!d.few) return;
     this.presence.textContent = count === null ? d.few : d.many.replace("__n__", String(count));
   };
 
