@@ -29,9 +29,7 @@ _ALPHABET = "abcdefghijklmnopqrstuvwxyz234567"
 @lru_cache(maxsize=16)
 def _keys(purpose: str, secret: str) -> tuple[bytes, ...]:
     root = hashlib.sha256(f"community.opaque:{purpose}:{secret}".encode()).digest()
-    return tuple(
-        hashlib.sha256(root + bytes([n])).digest() for n in range(_ROUNDS)
-    )
+    return tuple(hashlib.sha256(root + bytes([n])).digest() for n in range(_ROUNDS))
 
 
 def _round(key: bytes, value: int) -> int:

@@ -688,7 +688,9 @@ class ChatMessage(models.Model):
             models.UniqueConstraint(
                 fields=["room", "author", "client_id"], name="forums_chat_idempotent"
             ),
-            models.UniqueConstraint(fields=["room", "seq"], name="forums_chat_room_seq"),
+            models.UniqueConstraint(
+                fields=["room", "seq"], name="forums_chat_room_seq"
+            ),
         ]
         indexes = [models.Index(fields=["room", "id"], name="forums_chat_room_id")]
         verbose_name = _("chat message")

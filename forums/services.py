@@ -188,9 +188,7 @@ def _check_may_post(
     from moderation import ratelimit
 
     try:
-        moderation_permissions.check_can_post(
-            author, anonymous=anonymous, area=space
-        )
+        moderation_permissions.check_can_post(author, anonymous=anonymous, area=space)
     except PermissionDenied as denied:
         raise ValidationError(str(denied)) from None
     if not rate_limited:  # off only for imported history (the demo seed)

@@ -91,7 +91,9 @@ async def test_a_thread_socket_closes_when_its_member_loses_access(world):
     thread = await database_sync_to_async(forum_services.thread_create)(
         space=space, author=writer, title="Confidential", body="Only for us."
     )
-    socket, connected, _ = await open_socket(f"/ws/forums/threads/{thread.ref}/", reader)
+    socket, connected, _ = await open_socket(
+        f"/ws/forums/threads/{thread.ref}/", reader
+    )
     assert connected
     membership = await database_sync_to_async(Membership.objects.get)(user=reader)
     await database_sync_to_async(community_services.membership_delete)(
@@ -112,7 +114,9 @@ async def test_a_thread_socket_closes_when_the_thread_is_hidden(world, practitio
         space=space, author=practitioner, title="T", body="Body."
     )
     reader = await database_sync_to_async(member)(Role.PRACTITIONER, world.facility)
-    socket, connected, _ = await open_socket(f"/ws/forums/threads/{thread.ref}/", reader)
+    socket, connected, _ = await open_socket(
+        f"/ws/forums/threads/{thread.ref}/", reader
+    )
     assert connected
 
     def hide():
