@@ -131,8 +131,12 @@ class Wire:
 
     def write(self, text: str) -> None:
         protocol = self.protocol
-        if protocol.state == protocol.STATE_OPEN:
+        if protocol.state != protocol.STATE_OPEN:
+            return
+        if protocol.send_queue:  # autobahn is trickling queued data: keep its order
             protocol.sendPreparedMessage(_prepared(text))
+            return
+        _write_now(protocol.transport, _prepared(text).payloadHybi)
 
 
 @functools.lru_cache(maxsize=16)
@@ -141,6 +145,39 @@ def _prepared(text: str):
     from autobahn.websocket.protocol import PreparedMessage
 
     return PreparedMessage(text.encode(), False, False, True)
+
+
+def _write_now(transport, data: bytes) -> None:
+    """Send ``data`` on a plain TCP transport at once when nothing waits before it.
+
+    Twisted's ``write`` buffers, registers the socket for writing (a system call),
+    and sends on the next turn of the loop, then unregisters it (another): three
+    system calls and two loop callbacks per frame per socket. When the transport's
+    buffer is empty, one non-blocking ``send`` does the same; what the kernel does not
+    take goes to ``write`` as usual, so order and back-pressure are Twisted's. TLS
+    transports and anything else go through ``write``.
+    """
+    from twisted.internet import tcp
+
+    if (
+        type(transport) is tcp.Server
+        and not transport.TLS
+        and transport.connected
+        and not transport.disconnecting
+        and not transport._writeDisconnected
+        and not transport._tempDataBuffer
+        and len(transport.dataBuffer) == transport.offset
+    ):
+        try:
+            sent = transport.socket.send(data)
+        except BlockingIOError:
+            sent = 0
+        except OSError:
+            sent = 0  # Twisted's write path notices and reports the lost connection
+        if sent == len(data):
+            return
+        data = data[sent:]
+    transport.write(data)
 
 
 class LocalFanout:

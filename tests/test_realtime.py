@@ -90,15 +90,24 @@ def test_wire_finds_daphnes_protocol_behind_the_session_wrapper_only():
 
     from autobahn.websocket.protocol import WebSocketProtocol
 
+    class Transport:  # not Twisted's plain TCP transport: written through write()
+        def __init__(self):
+            self.written = []
+
+        def write(self, data):
+            self.written.append(data)
+
     class Protocol:
         STATE_OPEN = WebSocketProtocol.STATE_OPEN
         state = WebSocketProtocol.STATE_OPEN
 
         def __init__(self):
-            self.sent = []
+            self.send_queue = []
+            self.transport = Transport()
+            self.prepared = []
 
         def sendPreparedMessage(self, prepared):  # noqa: N802 - autobahn's name
-            self.sent.append(prepared.payloadHybi)
+            self.prepared.append(prepared.payloadHybi)
 
     async def handle_reply(protocol, message):  # daphne's reply callable
         raise AssertionError("the fast path does not go through daphne")
@@ -117,11 +126,15 @@ def test_wire_finds_daphnes_protocol_behind_the_session_wrapper_only():
     assert wire is not None and wire.protocol is protocol
     wire.write('{"type":"message","id":1}')
     wire.write('{"type":"message","id":1}')
-    assert protocol.sent[0] == b"\x81\x19" + b'{"type":"message","id":1}'
-    assert protocol.sent[1] is protocol.sent[0]  # framed once, written twice
+    sent = protocol.transport.written
+    assert sent[0] == b"\x81\x19" + b'{"type":"message","id":1}'
+    assert sent[1] is sent[0]  # framed once, written twice
+    protocol.send_queue.append((b"queued", True))  # autobahn trickling: keep its order
+    wire.write('{"type":"message","id":1}')
+    assert protocol.prepared == [sent[0]] and len(sent) == 2
     protocol.state = WebSocketProtocol.STATE_CLOSING
     wire.write('{"type":"message","id":2}')
-    assert len(protocol.sent) == 2  # nothing to a closing socket
+    assert len(sent) == 2 and len(protocol.prepared) == 1  # nothing to a closing socket
 
     async def plain_send(message):
         pass
