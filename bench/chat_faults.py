@@ -26,6 +26,7 @@ import contextlib
 import json
 import os
 import random
+import secrets
 import signal
 import subprocess
 import sys
@@ -242,8 +243,12 @@ async def scenario(
     ]
     runs = [asyncio.create_task(c.run(write_every)) for c in clients]
     loop = asyncio.get_running_loop()
+    next_kill = time.monotonic() + interval
     for n in range(kills):
-        await asyncio.sleep(interval)
+        # A kill every ``interval`` seconds, counting the restart (30 kills at 4 s
+        # are 2 minutes): the workers are killed in turn, each restarted at once.
+        await asyncio.sleep(max(0.0, next_kill - time.monotonic()))
+        next_kill = time.monotonic() + interval
         worker = workers[n % len(workers)]
         worker.kill()
         stats.kills.append(time.monotonic())
@@ -353,10 +358,18 @@ DB = os.environ.get(
 REDIS = os.environ.get("BENCH_CHAT_FAULTS_REDIS_URL", "redis://127.0.0.1:6379/14")
 
 
+# One made-up key for every process of a run: the sessions made by _prepare must hold
+# in the workers.
+_SECRET_KEY = secrets.token_urlsafe(50)
+
+
 def _env() -> dict:
+    """The production settings (``bench.production``), as a deployment runs them:
+    the watch's two-second tick, so leases expire after eight seconds."""
     return {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "cop_site.settings.test",
+        "DJANGO_SETTINGS_MODULE": "bench.production",
+        "DJANGO_SECRET_KEY": _SECRET_KEY,
         "DATABASE_URL": DB,
         "REDIS_URL": REDIS,
         "LOG_LEVEL": "ERROR",

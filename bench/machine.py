@@ -9,7 +9,8 @@ Absolute figures on shared machines drift; these two numbers say how to read the
   generator, Redis, PostgreSQL) between ``start()`` and ``stop()``, read from
   ``/proc``, and the share of the machine that was idle. A load-generator process near
   one full core, or a machine with no idle time left, means the figures measure the
-  harness as much as the server.
+  harness as much as the server; CPU used by none of the groups means something else
+  ran meanwhile.
 """
 
 from __future__ import annotations
@@ -54,13 +55,13 @@ def pids_named(*names: str) -> list[int]:
     return found
 
 
-def machine_times() -> tuple[float, float]:
-    """(busy, total) jiffies of the whole machine."""
-    values = [
-        int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
-    ]
+def machine_times() -> tuple[float, float, float]:
+    """(busy, total, stolen) jiffies of the whole machine. Stolen time is CPU the
+    hypervisor gave to other machines while this one wanted it."""
+    line = Path("/proc/stat").read_text().split("\n", 1)[0]
+    values = [int(v) for v in line.split()[1:9]]  # guest time is already in user time
     idle = values[3] + values[4]  # idle + iowait
-    return sum(values) - idle, sum(values)
+    return sum(values) - idle, sum(values), values[7]
 
 
 class CpuMeter:
@@ -83,17 +84,31 @@ class CpuMeter:
         group, and the machine's idle share."""
         elapsed = time.perf_counter() - self.begin
         after = self._sample()
-        busy_after, total_after = machine_times()
+        busy_after, total_after, stolen_after = machine_times()
         busy = busy_after - self.machine_before[0]
         total = total_after - self.machine_before[1]
-        report = {"seconds": elapsed, "machine_idle": 1 - busy / total if total else 0}
+        stolen = stolen_after - self.machine_before[2]
+        cores = os.cpu_count() or 1
+        report = {
+            "seconds": elapsed,
+            "machine_idle": 1 - busy / total if total else 0,
+            "stolen": stolen / total if total else 0,
+        }
+        accounted = 0.0
         for name, pids in self.groups.items():
             used = {
-                pid: (after[name][pid] - self.before[name].get(pid, 0)) / elapsed
+                pid: max(0.0, after[name][pid] - self.before[name].get(pid, 0))
+                / elapsed
                 for pid in pids
             }
             report[name] = {
                 "cores": sum(used.values()),
                 "busiest": max(used.values(), default=0.0),
             }
+            accounted += report[name]["cores"]
+        # Whatever else ran meanwhile (another job, a test suite, the kernel's own
+        # work): CPU the run did not account for.
+        machine_cores = cores * busy / total if total else 0.0
+        stolen_cores = cores * report["stolen"]
+        report["others"] = max(0.0, machine_cores - accounted - stolen_cores)
         return report
