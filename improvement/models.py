@@ -15,7 +15,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
+from django.utils.formats import date_format, number_format
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
 from wagtail.models import Page
@@ -111,10 +112,15 @@ class Indicator(models.Model):
         return numerator / denominator * self.multiplier
 
     def format_value(self, value: float | None) -> str:
+        """For people, in the reader's language ("60.6%", "60,6 %"). Never for
+        drawing: chart coordinates are written without the locale."""
         if value is None:
             return "—"
-        text = f"{value:.1f}"
-        return f"{text}%" if self.is_percentage else text
+        text = number_format(value, decimal_pos=1, use_l10n=True)
+        if not self.is_percentage:
+            return text
+        # Translators: a percentage; French puts a narrow no-break space before %.
+        return gettext("%(value)s%%") % {"value": text}
 
 
 class Source(models.TextChoices):

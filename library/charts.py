@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.utils.formats import number_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -29,8 +30,9 @@ class Point:
 
 
 def _number(value: Decimal) -> str:
-    text = f"{value:.2f}".rstrip("0").rstrip(".")
-    return text or "0"
+    """For people, in the reader's language (60.6, 60,6); coordinates use ``_f``."""
+    text = f"{value:.2f}".rstrip("0").rstrip(".") or "0"
+    return number_format(Decimal(text), use_l10n=True)
 
 
 def _f(value: float) -> str:

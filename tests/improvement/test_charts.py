@@ -95,6 +95,36 @@ def test_svg_and_table_fallback_in_the_page(
     )
 
 
+def test_in_french_drawing_ignores_the_locale_and_numbers_follow_it(
+    client, qi_member, world, uterotonic, shifted
+):
+    """French writes 60,6 where English writes 60.6; an SVG coordinate written so
+    ("338,0") is not a length, and Chromium drops the point or piles the labels up."""
+    client.force_login(qi_member)
+    url = reverse("improvement:chart", args=[world.facility.slug, uterotonic.code])
+    html = client.get(url, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert 'lang="fr"' in html
+    svgs = re.findall(r"<svg .*?</svg>", html, re.S)
+    assert svgs
+    for svg in svgs:
+        for name, value in re.findall(
+            r'\b(x|y|x1|x2|y1|y2|cx|cy|width|height|points|viewBox)="([^"]*)"', svg
+        ):
+            assert re.fullmatch(
+                r"[-0-9. ]*" if name != "points" else r"[-0-9., ]*", value
+            ), (
+                name,
+                value,
+            )
+            if name == "points":  # "x,y x,y": a comma between, never inside, numbers
+                assert all(
+                    re.fullmatch(r"-?[0-9.]+,-?[0-9.]+", pair) for pair in value.split()
+                ), value
+    # What people read is in French: 60,0 %, with a narrow no-break space.
+    assert "Médiane 60,0\u202f%" in html
+    assert "60.0%" not in html
+
+
 def test_a_missing_month_breaks_the_line_and_shows_as_a_dash(
     client, qi_member, world, uterotonic
 ):
