@@ -211,15 +211,18 @@ def join_window(event: Event) -> tuple[datetime.datetime, datetime.datetime]:
 
 
 def can_join(user, event: Event, now: datetime.datetime | None = None) -> bool:
-    """The join link: registered people only, from 30 minutes before the start until
-    the end, and never for a cancelled event."""
+    """The join link: registered people from 30 minutes before the start until the
+    end; the organisers (who host it) from now until the end, to check the link and
+    open the call early. Never for a cancelled event."""
     if event.is_cancelled or not event.online_url:
         return False
     now = now or timezone.now()
     opens, closes = join_window(event)
-    if not (opens <= now < closes):
+    if now >= closes:
         return False
-    return is_registered(user, event)
+    if can_host(user, event):
+        return True
+    return opens <= now and is_registered(user, event)
 
 
 # --- Webinar Q&A --------------------------------------------------------------------

@@ -127,6 +127,28 @@ def test_join_link_only_for_registered_people_from_30_minutes_before(
     assert not permissions.can_join(qi_member, event, starts)
 
 
+def test_the_organisers_see_the_join_link_before_the_window_and_in_the_page(
+    client, national_team, practitioner, make_event
+):
+    """The webinar's organisers host it: they need the video link to check it and to
+    open the call early, registered or not. Nobody sees it once the event is over."""
+    event = make_event(
+        kind=EventKind.WEBINAR,
+        online_url="https://meet.example.org/host",
+        starts_in=600,
+    )
+    assert permissions.can_edit(national_team, event)
+    assert permissions.can_join(national_team, event)
+    assert not permissions.can_join(practitioner, event)
+    assert not permissions.can_join(national_team, event, event.ends_at)
+    client.force_login(national_team)
+    page = client.get(event.get_absolute_url()).content.decode()
+    assert "https://meet.example.org/host" in page
+    client.force_login(practitioner)
+    page = client.get(event.get_absolute_url()).content.decode()
+    assert "https://meet.example.org/host" not in page
+
+
 def test_join_link_absent_from_the_page_until_the_window(
     client, practitioner, make_event
 ):
