@@ -5,6 +5,10 @@ BIN    := $(VENV)/bin
 STAMPS := .stamps
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
+# The one address emails, feeds and calendars link to (community.conf.site_url): the
+# one `make run` serves, unless a deployment says otherwise.
+SITE_URL ?= http://$(HOST):$(PORT)
+export SITE_URL
 DEMO_PASSWORD ?= learn-together-2026
 export DEMO_PASSWORD
 # No access log: daphne's would record every request's client address, path and time

@@ -160,3 +160,31 @@ def test_production_refuses_to_seed_demo_data():
     )
     assert result.returncode != 0
     assert "Demo data is disabled" in result.stderr
+
+
+def test_make_run_links_emails_and_feeds_to_the_port_it_serves():
+    """`PORT=8140 make run` used to serve on 8140 while the podcast feed, newsletters
+    and emails linked to 8000: the Makefile exports the address it serves as SITE_URL,
+    the one source community.conf.site_url reads."""
+    import shutil
+
+    if shutil.which("make") is None:
+        pytest.skip("make is not installed")
+    root = Path(__file__).resolve().parent.parent
+    shown = subprocess.run(
+        [
+            "make",
+            "-s",
+            "--no-print-directory",
+            "--eval",
+            "show-site-url: ; @echo $$SITE_URL",
+            "show-site-url",
+            "PORT=8140",
+        ],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={k: v for k, v in os.environ.items() if k != "SITE_URL"},
+    )
+    assert shown.stdout.strip() == "http://127.0.0.1:8140"
