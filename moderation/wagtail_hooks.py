@@ -34,3 +34,18 @@ def moderation_audit_menu_item():
         icon_name="history",
         order=951,
     )
+
+
+@hooks.register("community_nav_items")
+def moderation_nav(request):
+    """Moderators find their queue from the site, not only from the Wagtail admin."""
+    from django.urls import reverse
+    from django.utils.translation import gettext as _
+
+    from community.sections import NavItem
+
+    from . import permissions
+
+    if not permissions.can_view_queue(getattr(request, "user", None)):
+        return None
+    return NavItem(_("Moderation"), reverse("moderation:queue"), order=90)

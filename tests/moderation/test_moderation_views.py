@@ -91,6 +91,13 @@ def test_visitor_is_sent_to_login(client, profile):
 def test_queue_access(client, as_role, role, status):
     client.force_login(as_role(role))
     assert client.get("/moderation/").status_code == status
+    # The site's navigation offers the queue to exactly those who may open it.
+    page = client.get("/forums/").content.decode()
+    assert ('href="/moderation/"' in page) is (status == 200)
+
+
+def test_visitors_are_not_offered_the_queue(client, db):
+    assert 'href="/moderation/"' not in client.get("/forums/").content.decode()
 
 
 @pytest.mark.parametrize(
