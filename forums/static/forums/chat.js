@@ -187,8 +187,12 @@
   };
 
   Chat.prototype.resend = function () {
+    // Everything not yet acknowledged, except what the server refused: that waits for
+    // the person's "Try again".
     var self = this;
-    Object.keys(this.pending).forEach(function (id) { self.transmit(self.pending[id]); });
+    Object.keys(this.pending).forEach(function (id) {
+      if (!self.pending[id].refused) self.transmit(self.pending[id]);
+    });
   };
 
   Chat.prototype.watchAck = function () {
@@ -274,6 +278,7 @@
     again.textContent = this.words.retry;
     again.addEventListener("click", function () {
       li.querySelectorAll("button").forEach(function (b) { b.remove(); });
+      delete self.pending[clientId].refused;
       self.transmit(self.pending[clientId]);
     });
     var edit = document.createElement("button");
@@ -320,6 +325,7 @@
             this.mark(m.client_id, "waiting");
             setTimeout(function () { if (self.pending[frame.client_id]) self.transmit(frame); }, m.retry_after * 1000);
           } else {
+            frame.refused = true;
             this.mark(m.client_id, "failed", m.message);
           }
           if (!this.bubbles[m.client_id]) this.showError(m.message);
