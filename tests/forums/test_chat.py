@@ -210,8 +210,17 @@ async def test_too_big_and_too_long(room, practitioner):
 
 @override_settings(MODERATION={"RATE_LIMITS": {"chat": "2/10"}})
 async def test_rate_limited_sender_gets_an_error_and_others_carry_on(
-    room, practitioner, world
+    room, practitioner, world, monkeypatch
 ):
+    # Limits count in fixed windows: the middle of one, held still, so the three sends
+    # cannot straddle two windows on a slow machine (they did, once, in CI).
+    import time
+    import types
+
+    middle = (time.time() // 10) * 10 + 5
+    monkeypatch.setattr(
+        "moderation.ratelimit.time", types.SimpleNamespace(time=lambda: middle)
+    )
     peer = await database_sync_to_async(member)(
         Role.PRACTITIONER, world.sibling_facility
     )
