@@ -60,8 +60,8 @@ class Size:
         return self.width < 400
 
 
-FULL = Size(width=640, height=280, left=48, right=12, top=28, bottom=36)
-SMALL = Size(width=320, height=180, left=40, right=8, top=22, bottom=26)
+FULL = Size(width=640, height=280, left=60, right=12, top=28, bottom=36)
+SMALL = Size(width=320, height=180, left=50, right=8, top=22, bottom=26)
 
 
 @dataclass(frozen=True)

@@ -112,7 +112,9 @@ def test_qi_member_enters_a_month_the_shift_appears_and_the_district_lead_sees_i
     assert qi.get_by_role("status").get_by_text("Saved Early initiation").is_visible()
     band = chart.locator('.rc-band[data-signal="shift"]')
     assert band.count() == 1
-    assert band.locator("text").text_content() == "Shift above the median"
+    # The band's label is drawn last, over the points, with a halo.
+    label = chart.locator('text.rc-label[data-signal="shift"]')
+    assert label.text_content() == "Shift above the median"
     assert chart.locator('.rc-note[data-signal="shift"]').is_visible()
     chart.get_by_text("Data table").click()
     last_row = chart.locator("tbody tr").last

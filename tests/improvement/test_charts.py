@@ -224,7 +224,7 @@ def test_comparison_page_table_csv_and_print(
     assert html.count('<th scope="row">') == 4
     assert set(
         re.findall(
-            r'<text class="rc-tick" x="36" y="[\d.]+" dy=".32em" text-anchor="end">([^<]+)</text>',
+            r'<text class="rc-tick" x="46" y="[\d.]+" dy=".32em" text-anchor="end">([^<]+)</text>',
             html,
         )
     ) == {"0.0", "12.5", "25.0", "37.5", "50.0"}
