@@ -229,7 +229,7 @@
 
   Chat.prototype.acked = function (clientId, id, held) {
     delete this.pending[clientId];
-    if (!Object.keys(this.pending).length) clearTimeout(this.ackTimer);
+    this.settle();
     var li = this.bubbles[clientId];
     delete this.bubbles[clientId];
     if (!li || !id) return;
@@ -243,6 +243,16 @@
       li.id = "m" + id;
       this.decorate(li, id);
     }
+  };
+
+  Chat.prototype.settle = function () {
+    // The silence timer is for sends still waiting for an answer; a refusal is one.
+    var self = this;
+    var waiting = Object.keys(this.pending).some(function (id) {
+      var li = self.bubbles[id];
+      return !li || li.dataset.state === "sending";
+    });
+    if (!waiting) clearTimeout(this.ackTimer);
   };
 
   Chat.prototype.bubble = function (frame) {
@@ -329,6 +339,7 @@
             this.mark(m.client_id, "failed", m.message);
           }
           if (!this.bubbles[m.client_id]) this.showError(m.message);
+          this.settle();
           return;
         }
         return this.showError(m.message);
