@@ -59,7 +59,6 @@ class ThreadConsumer(AsyncWebsocketConsumer):
 
     group: str | None = None
     lease_member = lease_visitor = lease_room = None
-    wire = None
 
     async def connect(self) -> None:
         self.user = self.scope.get("user")
@@ -381,7 +380,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         return [chat.message_payload(m) for m in items], more
 
     async def fill(self, frames: dict[int, str]) -> None:
-        """Called by the watch with the room's head and the frames it fetched: a frame
+        """Called by the watch with the frames it fetched for a stuck socket: a frame
         stored but never broadcast (its worker died between commit and send) reaches
         the socket at the latest one tick after it is noticed."""
         if self.catching_up:
