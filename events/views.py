@@ -21,7 +21,6 @@ from taggit.models import Tag
 from community import permissions as community_permissions
 from community.models import Level, Organisation
 from community.permissions import Cap
-from community.privacy import people_count
 
 from . import calendars, permissions, services
 from .conf import setting
@@ -457,7 +456,7 @@ def _live_context(request, event: Event, *, typed=None, error=None) -> dict:
         "more_before": bool(items) and chat.has_before(room, items[0].seq),
         "is_open": room.is_open(now),
         "can_send": user.is_authenticated and chat.can_send(user, room),
-        "presence": people_count(chat.presence_count(room.pk) + 1),  # + the reader
+        "presence": chat.presence_for_page(room.pk),
         "client_id": uuid.uuid4(),
         "typed": typed or {"body": "", "anonymous": room.anonymous_allowed},
         "error": error,

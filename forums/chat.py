@@ -471,6 +471,14 @@ def presence_count(room_id: int) -> int:
     return leases.room_presence(room_id, leases.everyone())
 
 
+def presence_for_page(room_id: int) -> int | None:
+    """ "Here now" on a page or a poll: the sockets, plus the person reading (who has
+    none), shown as a number only from the minimum group size."""
+    from community.privacy import people_count
+
+    return people_count(presence_count(room_id) + 1)
+
+
 # --- Access versions: sockets re-check only when something changed ---------------------
 #
 # A socket must drop within 5 s when its member loses access (membership or account

@@ -13,7 +13,6 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from community.privacy import people_count
 from moderation.ratelimit import client_ip
 
 from . import chat
@@ -106,7 +105,7 @@ def room(request, room_id: int):
         "last_id": items[-1].seq if items else (after_id or 0),
         "can_send": request.user.is_authenticated and chat.can_send(request.user, room),
         "is_open": room.is_open(),
-        "presence": people_count(chat.presence_count(room.pk) + 1),  # + the reader
+        "presence": chat.presence_for_page(room.pk),
         "client_id": uuid.uuid4(),
         "typed": typed,
         "error": error,
@@ -127,7 +126,7 @@ def messages_after(request, room_id: int):
             "messages": [chat.message_payload(m) for m in items],
             "more": more,
             "open": room.is_open(),
-            "presence": people_count(chat.presence_count(room.pk) + 1),  # + the reader
+            "presence": chat.presence_for_page(room.pk),
         }
     )
 
