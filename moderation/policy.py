@@ -48,11 +48,17 @@ def _sanctions(user, kind: str) -> list[Sanction] | None:
     return [s for s in memo[user.pk] if s.kind == kind]
 
 
+def _scope(place) -> tuple[int, int]:
+    """The (content type, id) an alias-only sanction is scoped to."""
+    return ContentType.objects.get_for_model(
+        place, for_concrete_model=True
+    ).pk, place.pk
+
+
 def _in_place(sanction: Sanction, place) -> bool:
-    if place is None:
-        return False
-    scope = ContentType.objects.get_for_model(place, for_concrete_model=True)
-    return sanction.scope_type_id == scope.pk and sanction.scope_id == place.pk
+    return place is not None and (sanction.scope_type_id, sanction.scope_id) == _scope(
+        place
+    )
 
 
 @lru_cache(maxsize=8)
@@ -95,10 +101,8 @@ def flag_weight(user, *, safe_space: bool = False) -> float:
 def _place_q(place) -> Q:
     if place is None:
         return Q(pk__in=[])
-    return Q(
-        scope_type=ContentType.objects.get_for_model(place, for_concrete_model=True),
-        scope_id=place.pk,
-    )
+    scope_type_id, scope_id = _scope(place)
+    return Q(scope_type_id=scope_type_id, scope_id=scope_id)
 
 
 def active_sanction(
