@@ -6,7 +6,9 @@ they registered) was marked as having come; nothing here reads or returns who.
 
 Months are counted in the district's time zone: a meeting at 00:30 on Monday 1 June
 in Nairobi (UTC+3) is 21:30 UTC on Sunday 31 May, and counts as a June meeting. The
-zone comes from ``settings.EVENTS["CADENCE_TIMEZONES"]`` (by district or country slug, or ``"default"``), else ``settings.TIME_ZONE``.
+zone is the district's (its country's, ``community.zones.organisation_zone``, the zone its
+members read times in); ``settings.EVENTS["CADENCE_TIMEZONES"]`` (by district or country
+slug, or ``"default"``) overrides it where a host needs to.
 
 Thresholds (months since the last attended event) are ``CADENCE_DUE_MONTHS`` (2: time
 to plan the next one) and ``CADENCE_OVERDUE_MONTHS`` (3: overdue), also read from
@@ -17,9 +19,8 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -27,6 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from community import permissions as cp
+from community import zones
 from community.models import Level, Organisation
 
 from .conf import setting
@@ -60,15 +62,17 @@ def conf(name: str):
 
 
 def district_zone(district: Organisation) -> ZoneInfo:
-    zones = conf("CADENCE_TIMEZONES") or {}
+    """The district's zone: a ``CADENCE_TIMEZONES`` override, else the one its
+    members read times in (the district's or its country's, else the site's)."""
+    overrides = conf("CADENCE_TIMEZONES") or {}
     country = district.parent
     for key in (district.slug, country.slug if country else None, "default"):
-        if key and key in zones:
-            try:
-                return ZoneInfo(zones[key])
-            except (ZoneInfoNotFoundError, ValueError):
-                break
-    return ZoneInfo(settings.TIME_ZONE or "UTC")
+        if key and key in overrides:
+            zone = zones.zone_or_none(overrides[key])
+            if zone is not None:
+                return zone
+            break
+    return zones.organisation_zone(district)
 
 
 def month_of(moment: datetime.datetime, zone: ZoneInfo) -> datetime.date:
@@ -269,6 +273,12 @@ def cadence_invite(
 # --- The heat map: facility × month, server-rendered SVG --------------------------
 
 CELL_W, CELL_H, LABEL_W, HEAD_H = 34, 22, 190, 34
+# Scaled to a 360 px phone, that drawing (602 units wide) would show its 12 px text at
+# about 6 px. The phone drawing puts each facility's name on its own line above its
+# row of cells and is 312 units wide, so a phone shows it at its own size; the page
+# swaps the two below 40em (``.heat--two`` in visits.css).
+PHONE_CELL_W, PHONE_ROW_H, PHONE_HEAD_H = 26, 40, 22
+LABEL_CHARS, PHONE_LABEL_CHARS = 28, 44
 
 
 @dataclass
@@ -286,6 +296,7 @@ class HeatRow:
     y: int
     text_y: int
     cells: list[Cell]
+    name: str = ""  # the whole name, when ``label`` had to shorten it
 
 
 @dataclass
@@ -298,6 +309,56 @@ class HeatMap:
     columns: list[tuple[int, str]]  # x centre, short month label
     rows: list[HeatRow]
     head_y: int = HEAD_H - 10
+    cell_w: int = CELL_W - 2
+    cell_h: int = CELL_H - 2
+    phone: HeatMap | None = None  # the same map drawn for a narrow screen
+
+
+def _label(name: str, limit: int) -> tuple[str, str]:
+    """(what fits, the whole name when it did not fit)."""
+    if len(name) <= limit:
+        return name, ""
+    return name[: limit - 1].rstrip() + "…", name
+
+
+def _phone_map(full: HeatMap, labels: list[str]) -> HeatMap:
+    rows = []
+    for i, row in enumerate(full.rows):
+        top = PHONE_HEAD_H + i * PHONE_ROW_H
+        label, name = _label(row.name or row.label, PHONE_LABEL_CHARS)
+        rows.append(
+            HeatRow(
+                label=label,
+                name=name,
+                y=top + 18,
+                text_y=top + 13,
+                cells=[
+                    Cell(
+                        x=j * PHONE_CELL_W,
+                        y=top + 18,
+                        count=cell.count,
+                        level=cell.level,
+                        title=cell.title,
+                    )
+                    for j, cell in enumerate(row.cells)
+                ],
+            )
+        )
+    return HeatMap(
+        uid=f"{full.uid}-phone",
+        title=full.title,
+        desc=full.desc,
+        width=PHONE_CELL_W * len(labels),
+        height=PHONE_HEAD_H + PHONE_ROW_H * max(len(rows), 1),
+        columns=[
+            (j * PHONE_CELL_W + PHONE_CELL_W // 2, label)
+            for j, label in enumerate(labels)
+        ],
+        rows=rows,
+        head_y=PHONE_HEAD_H - 8,
+        cell_w=PHONE_CELL_W - 2,
+        cell_h=18,
+    )
 
 
 def heat_map(cadence: DistrictCadence) -> HeatMap:
@@ -322,9 +383,11 @@ def heat_map(cadence: DistrictCadence) -> HeatMap:
                     },
                 )
             )
+        label, name = _label(row.facility.name, LABEL_CHARS)
         rows.append(
             HeatRow(
-                label=row.facility.name[:28],
+                label=label,
+                name=name,
                 y=y,
                 text_y=y + CELL_H // 2 + 4,
                 cells=cells,
@@ -342,7 +405,7 @@ def heat_map(cadence: DistrictCadence) -> HeatMap:
         "met": met,
         "total": len(cadence.rows),
     }
-    return HeatMap(
+    full = HeatMap(
         uid=f"cadence-{cadence.district.pk}",
         title=_("Meetings attended per month, %(district)s")
         % {"district": cadence.district.name},
@@ -355,3 +418,5 @@ def heat_map(cadence: DistrictCadence) -> HeatMap:
         ],
         rows=rows,
     )
+    full.phone = _phone_map(full, labels)
+    return full

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -26,6 +28,9 @@ class Size:
     right: int
     top: int
     bottom: int
+    # "full" (a chart on its own), "phone" (the same chart drawn for a narrow
+    # screen), "small" (one of the small multiples).
+    kind: str = "full"
 
     @property
     def plot_width(self) -> int:
@@ -57,11 +62,28 @@ class Size:
 
     @property
     def small(self) -> bool:
-        return self.width < 400
+        return self.kind == "small"
+
+    @property
+    def phone(self) -> bool:
+        return self.kind == "phone"
+
+    @property
+    def x_label_count(self) -> int:
+        """How many month labels fit along the x axis."""
+        return {"full": 8, "phone": 4}.get(self.kind, 3)
 
 
 FULL = Size(width=640, height=280, left=60, right=12, top=28, bottom=36)
-SMALL = Size(width=320, height=180, left=50, right=8, top=22, bottom=26)
+# 290 units: three to a row on a wide screen (about 275 px each) and one to a row on
+# a phone (about 300 px) both keep the 12 px text at 11 px or more.
+SMALL = Size(width=290, height=170, left=56, right=8, top=22, bottom=26, kind="small")
+# A full chart scaled to a 360 px phone would draw its 12 px text at about 6 px: on
+# narrow screens the page shows this drawing instead, 320 units wide for about 328
+# CSS px, so the text stays at 12 px (``.rc--two`` in improvement.css).
+PHONE = Size(width=320, height=240, left=56, right=8, top=26, bottom=30, kind="phone")
+# Roughly how wide a label's character is at 12 px (bold), to keep labels inside.
+CHAR_WIDTH = 7.0
 
 
 @dataclass(frozen=True)
@@ -121,10 +143,18 @@ class Band:
     width: float
     improvement: bool
     label_y: float = 0.0
+    label_x: float = 0.0
+    label_anchor: str = "start"
 
-    @property
-    def label_x(self) -> float:
-        return round(self.x + 3, 1)
+
+def place_label(band: Band, size: Size) -> None:
+    """Start the label at its band, or end it at the plot's right edge when it would
+    run past it (a shift in the last months, a narrow phone drawing)."""
+    start = band.x + 3
+    if start + len(band.label) * CHAR_WIDTH <= size.plot_right:
+        band.label_x, band.label_anchor = round(start, 1), "start"
+    else:
+        band.label_x, band.label_anchor = size.plot_right - 2, "end"
 
 
 @dataclass
@@ -165,6 +195,19 @@ class RunChart:
     notes: list[SignalNote]
     scale: Scale
     runs: int
+    # Words for families (a public story) instead of the run-chart rules' names.
+    plain: bool = False
+    # Draws the same chart again at another size (for ``phone``).
+    redraw: Callable[[Size], RunChart] | None = field(
+        default=None, repr=False, compare=False
+    )
+
+    @cached_property
+    def phone(self) -> RunChart | None:
+        """The same chart drawn for a narrow screen, when this one is full size."""
+        if self.size.kind != "full" or self.redraw is None:
+            return None
+        return self.redraw(PHONE)
 
     @property
     def has_data(self) -> bool:
@@ -186,6 +229,21 @@ class RunChart:
 
 def short_month(month: datetime.date) -> str:
     return date_format(month, "M Y")
+
+
+def plain_signal_label(signal: Signal, improvement: bool | None) -> str:
+    """What a signal means, for families: better or worse, and not by chance."""
+    if signal.kind == SignalKind.SHIFT:
+        if improvement:
+            return _("Better than usual, month after month")
+        return _("Worse than usual, month after month")
+    if signal.kind == SignalKind.TREND:
+        if improvement:
+            return _("Getting better, month after month")
+        return _("Getting worse, month after month")
+    if signal.kind == SignalKind.TOO_FEW_RUNS:
+        return _("A lasting change, unlikely to be chance")
+    return _("More ups and downs than chance would give")
 
 
 def signal_label(signal: Signal) -> str:
@@ -217,11 +275,13 @@ def build(
     cycles: list[tuple[datetime.date, str]] = (),
     scale: Scale | None = None,
     size: Size = FULL,
+    plain: bool = False,
 ) -> RunChart:
     """Lay out a run chart of ``counts`` (month → numerator, denominator) over ``months``.
 
     ``baseline`` is how many of the first months with data make the median; ``cycles`` are (start
-    date, label) of PDSA cycles to mark.
+    date, label) of PDSA cycles to mark. ``plain`` says what the signals mean in words
+    a family understands (a public story) rather than by the rules' names.
     """
     values: list[float | None] = []
     for month in months:
@@ -255,7 +315,11 @@ def build(
     notes = [
         SignalNote(
             signal=s,
-            label=signal_label(s),
+            label=(
+                plain_signal_label(s, is_improvement(s, indicator))
+                if plain
+                else signal_label(s)
+            ),
             span=f"{short_month(months[s.first])} – {short_month(months[s.last])}",
             improvement=is_improvement(s, indicator),
         )
@@ -309,6 +373,8 @@ def build(
             n for n in notes if n.signal.kind in (SignalKind.SHIFT, SignalKind.TREND)
         )
     ]
+    for band in bands:
+        place_label(band, size)
     annotations = []
     first_month = months[0] if months else None
     for number, (started, label) in enumerate(sorted(cycles), start=1):
@@ -323,16 +389,33 @@ def build(
                 label=label,
             )
         )
-    label_every = max(1, math.ceil(len(months) / (8 if size is FULL else 3)))
+    label_every = max(1, math.ceil(len(months) / size.x_label_count))
     x_labels = [
         (x_of(i), short_month(m)) for i, m in enumerate(months) if i % label_every == 0
     ]
     ticks = [(y_of(v), indicator.format_value(v)) for v in scale.ticks()]
     median_display = indicator.format_value(median)
+
+    def redraw(other: Size) -> RunChart:
+        return build(
+            uid=f"{uid}-{other.kind}",
+            title=title,
+            indicator=indicator,
+            months=months,
+            counts=counts,
+            baseline=baseline,
+            cycles=cycles,
+            scale=scale,
+            size=other,
+            plain=plain,
+        )
+
     return RunChart(
         uid=uid,
         title=title,
-        desc=_describe(indicator, points, median_display, baseline, notes, annotations),
+        desc=_describe(
+            indicator, points, median_display, baseline, notes, annotations, plain
+        ),
         size=size,
         indicator=indicator,
         points=points,
@@ -348,21 +431,43 @@ def build(
         notes=notes,
         scale=scale,
         runs=count_runs(values, window),
+        plain=plain,
+        redraw=redraw,
     )
 
 
-def _describe(indicator, points, median_display, baseline, notes, annotations) -> str:
+def no_signal_text(plain: bool) -> str:
+    if plain:
+        return _(
+            "No clear change yet: the ups and downs are within what happens by chance."
+        )
+    return _("No signal of non-random change.")
+
+
+def _describe(
+    indicator, points, median_display, baseline, notes, annotations, plain=False
+) -> str:
     present = [p for p in points if p.value is not None]
     if not present:
         return _("No data yet.")
     low = min(present, key=lambda p: p.value)
     high = max(present, key=lambda p: p.value)
-    parts = [
+    summary = (
         _(
+            "%(n)s months with data from %(first)s to %(last)s; lowest %(low)s "
+            "(%(low_month)s), highest %(high)s (%(high_month)s), latest %(latest)s "
+            "(%(latest_month)s). The usual level, the middle value of the first "
+            "%(baseline)s months: %(median)s."
+        )
+        if plain
+        else _(
             "%(n)s months with data from %(first)s to %(last)s; lowest %(low)s "
             "(%(low_month)s), highest %(high)s (%(high_month)s), latest %(latest)s "
             "(%(latest_month)s). Median of the first %(baseline)s months: %(median)s."
         )
+    )
+    parts = [
+        summary
         % {
             "n": len(present),
             "first": points[0].label,
@@ -380,14 +485,14 @@ def _describe(indicator, points, median_display, baseline, notes, annotations) -
     ]
     if notes:
         parts.append(
-            _("Signals: %(list)s.")
+            (_("What changed: %(list)s.") if plain else _("Signals: %(list)s."))
             % {"list": "; ".join(f"{n.label} ({n.span})" for n in notes)}
         )
     else:
-        parts.append(_("No signal of non-random change."))
+        parts.append(no_signal_text(plain))
     if annotations:
         parts.append(
-            _("PDSA cycles: %(list)s.")
+            (_("Changes tried: %(list)s.") if plain else _("PDSA cycles: %(list)s."))
             % {
                 "list": "; ".join(
                     f"{a.number}. {a.label} ({a.month_label})" for a in annotations

@@ -22,6 +22,7 @@ from community.permissions import (
     can_view_district_data,
     has_capability,
     home_organisations,
+    how_to_gain,
     organisations_where,
 )
 
@@ -55,11 +56,37 @@ def check_view_facility_data(user, facility: Organisation) -> None:
         )
 
 
+def entry_refusal(user, facility: Organisation) -> str:
+    """Why ``user`` may not enter ``facility``'s monthly data, and, for its own
+    members, what would let them (the refusal page shows this)."""
+    reason = _(
+        "You may not enter data for %(facility)s: its QI team and facility lead enter "
+        "its monthly data."
+    ) % {"facility": facility}
+    if _member_of(user, facility):
+        return f"{reason} {how_to_gain(Cap.ENTER_MEASUREMENTS, facility)}"
+    return reason
+
+
 def check_enter_measurements(user, facility: Organisation) -> None:
     if not can_enter_measurements(user, facility):
-        raise PermissionDenied(
-            _("You may not enter data for %(facility)s.") % {"facility": facility}
-        )
+        raise PermissionDenied(entry_refusal(user, facility))
+
+
+def check_enter_any(user) -> None:
+    """The CSV import is open to whoever may enter data for some facility."""
+    if facilities_for_entry(user).exists():
+        return
+    reason = _(
+        "You may not enter data for any facility: each facility's QI team and "
+        "facility lead enter its monthly data."
+    )
+    own = next(
+        (org for org in home_organisations(user) if org.level == Level.FACILITY), None
+    )
+    if own is not None:
+        reason = f"{reason} {how_to_gain(Cap.ENTER_MEASUREMENTS, own)}"
+    raise PermissionDenied(reason)
 
 
 def facilities_for_entry(user) -> QuerySet[Organisation]:

@@ -54,7 +54,10 @@ def _cycles(facility_ids, indicator: Indicator, project: Project | None = None):
         by_facility[cycle.change_idea.project.facility_id].append(
             (
                 cycle.started_on,
-                _("PDSA %(n)s: %(idea)s")
+                # A story's own project: families read the change, not "PDSA 2".
+                cycle.change_idea.title
+                if project is not None
+                else _("PDSA %(n)s: %(idea)s")
                 % {"n": cycle.number, "idea": cycle.change_idea.title},
             )
         )
@@ -90,6 +93,7 @@ def facility_chart(
         counts=counts,
         baseline=baseline or setting("BASELINE_POINTS"),
         cycles=cycles,
+        plain=public,
     )
 
 

@@ -6,11 +6,12 @@ user (``by``), validates with ``full_clean()`` and writes atomically.
 
 from __future__ import annotations
 
+import copy
 import datetime
 import logging
 from collections.abc import Iterable
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
@@ -82,6 +83,23 @@ def multiplier_for(unit: str) -> int:
 # --- Measurements ---------------------------------------------------------------------
 
 
+class MeasurementExists(Exception):
+    """The month already has numbers, and the caller did not confirm replacing the
+    version it was shown (``measurement_version``). Carries the current one, so the
+    form can show it and ask."""
+
+    def __init__(self, measurement: Measurement):
+        super().__init__(str(measurement))
+        self.measurement = measurement
+
+
+def measurement_version(measurement: Measurement) -> str:
+    """What a person saw of a month's numbers: confirming a replacement names it, and
+    a replacement of anything else (changed meanwhile by someone) is refused."""
+    stamp = int(measurement.updated_at.timestamp() * 1_000_000)
+    return f"{measurement.pk}.{measurement.numerator}.{measurement.denominator}.{stamp}"
+
+
 @transaction.atomic
 def measurement_record(
     *,
@@ -92,24 +110,87 @@ def measurement_record(
     denominator: int,
     by=None,
     source: str = Source.FORM,
+    replaces: str | None = None,
 ) -> tuple[Measurement, bool]:
-    """Record a month's numbers, replacing what was there; (measurement, created)."""
+    """Record a month's numbers; (measurement, created).
+
+    A month that has numbers already is replaced only when ``replaces`` is the
+    ``measurement_version`` the person was shown; otherwise ``MeasurementExists``.
+    Nothing is silently overwritten, even by two people at once: the unique constraint
+    turns a second first entry into ``MeasurementExists``, and a replacement is a
+    conditional update of the row as it was shown (on a row lock where the database
+    has them). A replacement is written to the audit log, old → new.
+    """
     if by is not None:
         permissions.check_enter_measurements(by, facility)
     period = month_start(period)
-    measurement = Measurement.objects.filter(
-        facility=facility, indicator=indicator, period=period
-    ).first()
-    created = measurement is None
-    if created:
-        measurement = Measurement(facility=facility, indicator=indicator, period=period)
-    measurement.numerator = numerator
-    measurement.denominator = denominator
-    measurement.entered_by = by
-    measurement.source = source
-    measurement.full_clean(validate_unique=False)
-    measurement.save()
-    return measurement, created
+    entry = Measurement(
+        facility=facility,
+        indicator=indicator,
+        period=period,
+        numerator=numerator,
+        denominator=denominator,
+        entered_by=by,
+        source=source,
+    )
+    # The month's uniqueness is the database's to enforce (below), not a read here.
+    entry.full_clean(validate_unique=False, validate_constraints=False)
+    key = {"facility": facility, "indicator": indicator, "period": period}
+    current = Measurement.objects.select_for_update().filter(**key).first()
+    if current is None:
+        try:
+            with transaction.atomic():  # a savepoint: someone may have just saved it
+                entry.save()
+        except IntegrityError:
+            raise MeasurementExists(Measurement.objects.get(**key)) from None
+        return entry, True
+    if (current.numerator, current.denominator) == (numerator, denominator):
+        return current, False  # the same numbers: nothing to replace
+    if replaces != measurement_version(current):
+        raise MeasurementExists(current)
+    replaced = Measurement.objects.filter(
+        pk=current.pk,
+        numerator=current.numerator,
+        denominator=current.denominator,
+        updated_at=current.updated_at,
+    ).update(
+        numerator=numerator,
+        denominator=denominator,
+        entered_by=by,
+        source=source,
+        updated_at=timezone.now(),
+    )
+    if not replaced:  # changed between the read and the write (no row locks here)
+        raise MeasurementExists(Measurement.objects.get(pk=current.pk))
+    old = current
+    current = Measurement.objects.get(pk=current.pk)
+    _log_replacement(old=old, new=current, by=by)
+    return current, False
+
+
+def _log_replacement(*, old: Measurement, new: Measurement, by) -> None:
+    from wagtail.log_actions import log
+
+    log(
+        instance=new,
+        action="improvement.measurement_replace",
+        user=by,
+        data={
+            "period": new.period.isoformat(),
+            "old": {
+                "numerator": old.numerator,
+                "denominator": old.denominator,
+                "entered_by": old.entered_by_id,
+                "source": old.source,
+                "updated_at": old.updated_at.isoformat(),
+            },
+            "new": {
+                "numerator": new.numerator,
+                "denominator": new.denominator,
+                "source": new.source,
+            },
+        },
+    )
 
 
 # --- CSV import -------------------------------------------------------------------------
@@ -239,8 +320,10 @@ def _chunk(job, checker, chunk, max_errors: int, preview_rows: int) -> None:
                 job.errors.append({"row": row.line, "messages": problems})
         else:
             good.append(checked)
-    existing = _existing(good)
-    to_create, to_update = [], []
+    # A real import locks the rows it replaces, so a form saving the same month waits
+    # and then sees the imported numbers (and asks) instead of being overwritten.
+    existing = _existing(good, lock=not job.dry_run)
+    to_create, to_update, replaced = [], [], []
     for item in good:
         key = (item.facility_id, item.indicator_id, item.period)
         current = existing.get(key)
@@ -266,33 +349,39 @@ def _chunk(job, checker, chunk, max_errors: int, preview_rows: int) -> None:
             job.unchanged_count += 1
         else:
             action = "update"
+            replaced.append(copy.copy(current))
             current.numerator, current.denominator = item.numerator, item.denominator
             current.source, current.entered_by = Source.IMPORT, job.created_by
+            current.updated_at = timezone.now()  # bulk_update skips auto_now
             to_update.append(current)
             job.updated_count += 1
         if len(job.preview) < preview_rows:
-            job.preview.append(
-                {
-                    "row": item.line,
-                    "facility": item.facility_name,
-                    "indicator": item.indicator_code,
-                    "period": item.period.isoformat(),
-                    "numerator": item.numerator,
-                    "denominator": item.denominator,
-                    "action": action,
-                }
-            )
+            row = {
+                "row": item.line,
+                "facility": item.facility_name,
+                "indicator": item.indicator_code,
+                "period": item.period.isoformat(),
+                "numerator": item.numerator,
+                "denominator": item.denominator,
+                "action": action,
+            }
+            if action == "update":  # the preview shows what would be replaced
+                old = replaced[-1]
+                row["old"] = f"{old.numerator}/{old.denominator}"
+            job.preview.append(row)
     if not job.dry_run:
         Measurement.objects.bulk_create(to_create)
         Measurement.objects.bulk_update(
             to_update,
             ["numerator", "denominator", "source", "entered_by", "updated_at"],
         )
+        for old, new in zip(replaced, to_update, strict=True):
+            _log_replacement(old=old, new=new, by=job.created_by)
     job.processed_rows += len(chunk)
     job.save(update_fields=PROGRESS_FIELDS)
 
 
-def _existing(good: list[importer.Checked]) -> dict:
+def _existing(good: list[importer.Checked], *, lock: bool = False) -> dict:
     if not good:
         return {}
     condition = Q()
@@ -302,10 +391,10 @@ def _existing(good: list[importer.Checked]) -> dict:
             indicator_id=item.indicator_id,
             period=item.period,
         )
-    return {
-        (m.facility_id, m.indicator_id, m.period): m
-        for m in Measurement.objects.filter(condition)
-    }
+    rows = Measurement.objects.filter(condition)
+    if lock:
+        rows = rows.select_for_update()
+    return {(m.facility_id, m.indicator_id, m.period): m for m in rows}
 
 
 # --- Projects, change ideas, PDSA cycles ----------------------------------------------

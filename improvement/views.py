@@ -6,7 +6,7 @@ import csv
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -34,6 +34,7 @@ from .models import (
     ChangeState,
     ImportJob,
     Indicator,
+    Measurement,
     PDSACycle,
     Project,
     month_label,
@@ -176,6 +177,21 @@ def facility_chart(request, slug: str, code: str):
     )
 
 
+def _existing_month(measurement: Measurement) -> dict:
+    """What the form shows of a month that already has numbers, before asking to
+    replace them: the numbers, who entered them (display name only) and when."""
+    shown = Measurement.objects.select_related("indicator", "entered_by__profile").get(
+        pk=measurement.pk
+    )
+    profile = getattr(shown.entered_by, "profile", None)
+    return {
+        "measurement": shown,
+        "version": services.measurement_version(shown),
+        "month": month_label(shown.period),
+        "who": profile.public_name if profile is not None else "",
+    }
+
+
 @login_required
 def measurement_entry(request, slug: str):
     facility = _facility(slug)
@@ -184,8 +200,10 @@ def measurement_entry(request, slug: str):
     if code := request.GET.get("indicator"):
         initial["indicator"] = Indicator.objects.filter(code=code).first()
     form = MeasurementForm(request.POST or None, initial=initial)
+    existing = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        replaces = request.POST.get("replaces") or None
         try:
             measurement, created = services.measurement_record(
                 facility=facility,
@@ -194,7 +212,13 @@ def measurement_entry(request, slug: str):
                 numerator=data["numerator"],
                 denominator=data["denominator"],
                 by=request.user,
+                replaces=replaces,
             )
+        except services.MeasurementExists as exists:
+            # Nothing changed: show the month's numbers and ask (again, if they
+            # changed since they were shown).
+            existing = _existing_month(exists.measurement)
+            existing["changed_meanwhile"] = replaces is not None
         except ValidationError as error:
             _form_errors(form, error)
         else:
@@ -202,22 +226,20 @@ def measurement_entry(request, slug: str):
                 "month": month_label(measurement.period),
                 "indicator": measurement.indicator.name,
             }
-            messages.success(
-                request,
-                (
-                    _("Saved %(indicator)s for %(month)s.")
-                    if created
-                    else _("Replaced %(indicator)s for %(month)s.")
-                )
-                % values,
-            )
+            if created:
+                message = _("Saved %(indicator)s for %(month)s.")
+            elif replaces:
+                message = _("Replaced %(indicator)s for %(month)s.")
+            else:
+                message = _("%(indicator)s for %(month)s already had these numbers.")
+            messages.success(request, message % values)
             return redirect(
                 "improvement:chart", slug=facility.slug, code=measurement.indicator.code
             )
     return render(
         request,
         "improvement/measurement_form.html",
-        {"facility": facility, "form": form},
+        {"facility": facility, "form": form, "existing": existing},
     )
 
 
@@ -226,8 +248,7 @@ def measurement_entry(request, slug: str):
 
 @login_required
 def import_upload(request):
-    if not permissions.facilities_for_entry(request.user).exists():
-        raise PermissionDenied(_("You may not enter data for any facility."))
+    permissions.check_enter_any(request.user)
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]

@@ -108,3 +108,25 @@ def improvement_nav(request):
     from community.sections import NavItem
 
     return NavItem(_("Improvement"), reverse("improvement:index"), order=40)
+
+
+@hooks.register("register_log_actions")
+def register_measurement_actions(actions):
+    from django.utils.translation import gettext_lazy
+    from wagtail.log_actions import LogFormatter
+
+    @actions.register_action("improvement.measurement_replace")
+    class ReplaceMeasurement(LogFormatter):
+        label = gettext_lazy("Replace a month's numbers")
+
+        def format_message(self, log_entry):
+            data = log_entry.data or {}
+            old, new = data.get("old", {}), data.get("new", {})
+            try:
+                return _("Replaced %(old)s with %(new)s for %(month)s") % {
+                    "old": f"{old['numerator']}/{old['denominator']}",
+                    "new": f"{new['numerator']}/{new['denominator']}",
+                    "month": data["period"][:7],
+                }
+            except (KeyError, TypeError):
+                return _("Replaced a month's numbers")

@@ -139,3 +139,30 @@ def test_qi_member_enters_a_month_the_shift_appears_and_the_district_lead_sees_i
     assert groups == sorted(groups)
     assert lead.locator(".imp-panel").count() == 4
     axe_check(lead, context=MAIN)
+
+
+def test_re_entering_a_month_shows_the_old_numbers_and_asks(new_page, demo_site):
+    import datetime
+
+    last = (current_month() - datetime.timedelta(days=1)).replace(day=1)
+    qi = new_page()
+    login(
+        qi,
+        "qi.member@demo.example",
+        PASSWORD,
+        next_url="/improvement/f/hillside-district-hospital/data/?indicator=MNH-08",
+    )
+    form = qi.locator("main form")
+    form.get_by_label("Month").fill(last.strftime("%Y-%m"))
+    form.get_by_label("Numerator").fill("1")
+    form.get_by_label("Denominator").fill("100")
+    form.get_by_role("button", name="Save", exact=True).click()
+    ask = qi.get_by_role("alert")
+    assert "This month already has numbers" in ask.inner_text()
+    assert "Replace them with your 1 out of 100?" in ask.inner_text()
+    axe_check(qi, context=MAIN)
+    ask.get_by_role("button", name="Replace the old numbers").click()
+    qi.wait_for_url(f"**{CHART}")
+    assert (
+        qi.get_by_role("status").get_by_text("Replaced Early initiation").is_visible()
+    )

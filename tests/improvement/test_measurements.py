@@ -92,23 +92,24 @@ def test_service_checks_who_enters(world, district_lead, uterotonic):
         )
 
 
-def test_recording_a_month_again_replaces_it(world, qi_member, uterotonic):
+def test_recording_a_month_again_asks_before_replacing(world, qi_member, uterotonic):
     month = current_month()
+    values = {"facility": world.facility, "indicator": uterotonic, "period": month}
     first, created = services.measurement_record(
-        facility=world.facility,
-        indicator=uterotonic,
-        period=month,
-        numerator=10,
-        denominator=20,
-        by=qi_member,
+        **values, numerator=10, denominator=20, by=qi_member
     )
+    with pytest.raises(services.MeasurementExists) as exists:
+        services.measurement_record(
+            **values, numerator=12, denominator=20, by=qi_member
+        )
+    assert exists.value.measurement.pk == first.pk
+    assert Measurement.objects.get().numerator == 10  # nothing changed
     second, created_again = services.measurement_record(
-        facility=world.facility,
-        indicator=uterotonic,
-        period=month,
+        **values,
         numerator=12,
         denominator=20,
         by=qi_member,
+        replaces=services.measurement_version(first),
     )
     assert created and not created_again and first.pk == second.pk
     assert Measurement.objects.get().numerator == 12
