@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from community import realtime
 from community.counters import bump
+from community.mentions import Mentions
 from community.text import render_plain
 
 from . import permissions
@@ -81,9 +82,52 @@ def message_payload(message: ChatMessage) -> dict[str, Any]:
         if message.anonymous and not message.hidden
         else None,
         "reply_to": reply_to,
+        "reply": reply_preview(message),
         "edited": message.edited_at is not None,
         "created": created.isoformat(),
     }
+
+
+REPLY_EXCERPT = 80
+
+
+def reply_preview(message: ChatMessage) -> dict[str, Any] | None:
+    """What a reply shows of the message it answers: who (the same byline or alias
+    that message shows, so a reply reveals nothing more) and its opening words."""
+    quoted = message.reply_to if message.reply_to_id is not None else None
+    if quoted is None:
+        return None
+    if quoted.hidden:
+        return {
+            "id": quoted.seq,
+            "who": "",
+            "excerpt": str(_("Hidden by a moderator.")),
+        }
+    text = " ".join(quoted.body.split())
+    if len(text) > REPLY_EXCERPT:
+        text = text[: REPLY_EXCERPT - 1].rstrip() + "…"
+    return {"id": quoted.seq, "who": quoted.byline, "excerpt": text}
+
+
+def quotable_seq(value) -> int | None:
+    """A ``reply_to`` from a form or a query string, as a message number."""
+    try:
+        seq = int(value)
+    except (TypeError, ValueError):
+        return None
+    return seq if seq > 0 else None
+
+
+def quotable(room: Room, value) -> ChatMessage | None:
+    """The message a reply being written answers (``?reply_to=``): one still shown."""
+    seq = quotable_seq(value)
+    if seq is None:
+        return None
+    return (
+        ChatMessage.objects.filter(room=room, seq=seq, hidden=False)
+        .select_related("author__profile")
+        .first()
+    )
 
 
 # --- Reading ------------------------------------------------------------------------------
@@ -91,7 +135,7 @@ def message_payload(message: ChatMessage) -> dict[str, Any]:
 
 def _messages(room: Room):
     return ChatMessage.objects.filter(room=room).select_related(
-        "author__profile", "reply_to", "room__space"
+        "author__profile", "reply_to__author__profile", "room__space"
     )
 
 
@@ -369,12 +413,18 @@ def _message_send(
         raise ChatError("rate_limited", limited.message, limited.retry_after) from None
     reply_to = None
     if reply_to_id:
-        reply_to = ChatMessage.objects.filter(room=room, seq=reply_to_id).first()
+        reply_to = (
+            ChatMessage.objects.filter(room=room, seq=reply_to_id)
+            .select_related("author__profile")
+            .first()
+        )
         if reply_to is None:
             raise ChatError(
                 "bad_request", _("The message you reply to is not in this room.")
             )
 
+    # Resolved before the room's row is locked: it reads profiles and permissions.
+    body_html = render_plain(body, mentions=_mentions(room, body))
     try:
         with transaction.atomic():
             # The room's row lock orders writers: the next number is taken inside this
@@ -389,7 +439,7 @@ def _message_send(
                 alias=_next_alias(room, author) if anonymous else None,
                 client_id=client_uuid,
                 body=body,
-                body_html=render_plain(body),
+                body_html=body_html,
                 reply_to=reply_to,
             )
             if anonymous:
@@ -414,6 +464,12 @@ def _message_send(
         ratelimit.record(**limit)
     # No reload: a hold (content_screen) set ``hidden`` on this instance already.
     return message, True
+
+
+def _mentions(room: Room, body: str) -> Mentions:
+    """Mentions (an "@Name", a profile link) become links for members who can read
+    the room (``community.mentions``); in chat they notify nobody yet."""
+    return Mentions(body, can_read=lambda user: can_view_room(user, room))
 
 
 def _take_seq(room_id: int) -> int:
@@ -448,7 +504,7 @@ def message_edit(*, message: ChatMessage, body: str) -> ChatMessage:
             "too_long", _("Messages are 1 to %(max)s characters.") % {"max": MAX_LENGTH}
         )
     message.body = body
-    message.body_html = render_plain(body)
+    message.body_html = render_plain(body, mentions=_mentions(message.room, body))
     message.edited_at = timezone.now()
     if message.anonymous:
         message.edited_at = coarse_time(message.edited_at)

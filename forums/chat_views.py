@@ -61,6 +61,7 @@ def room(request, room_id: int):
     error = None
     # In a room that takes anonymous messages, anonymous is where one starts.
     typed = {"body": "", "anonymous": room.anonymous_allowed}
+    reply_to = request.POST.get("reply_to") or request.GET.get("reply_to")
     if request.method == "POST":
         if not request.user.is_authenticated:
             raise PermissionDenied(_("Sign in to send messages."))
@@ -108,6 +109,7 @@ def room(request, room_id: int):
         "presence": chat.presence_for_page(room.pk),
         "client_id": uuid.uuid4(),
         "typed": typed,
+        "replying": chat.quotable(room, reply_to) if reply_to else None,
         "error": error,
         "can_moderate": chat.can_moderate_room(request.user, room),
     }

@@ -30,6 +30,14 @@ DEFAULTS: dict[str, Any] = {
     "MAX_BODY_LENGTH": 20_000,
     # At most this many people notified by one post's @mentions.
     "MAX_MENTIONS": 10,
+    # The compose boxes' mention suggestions: names offered at once, and how often a
+    # member may ask (count/seconds).
+    "MENTION_SUGGESTIONS": 8,
+    "MENTION_LOOKUP_RATE": "60/60",
+    # Seconds the notification bell's count is kept in the cache for pages outside the
+    # forums. A notification created or read clears it at once; this bounds only what
+    # else can change it (a thread hidden, a space left).
+    "BELL_CACHE_SECONDS": 300,
     # Seconds a visitors' rendering of a thread page's posts stays cached (its key is
     # a digest of what it shows, so this only bounds memory, never staleness).
     "FRAGMENT_CACHE_SECONDS": 3600,

@@ -120,7 +120,8 @@ THREADS = [
             (
                 "practitioner",
                 False,
-                "Thank you both. We will try the bay beside the desk first.",
+                # A mention by display name: a link to Esther's page, and her bell.
+                "Thank you both, @Esther (nurse) and @Fatou (midwife). We will try the bay beside the desk first.",
             ),
         ],
         0,

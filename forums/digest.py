@@ -11,8 +11,12 @@ import datetime as dt
 import zoneinfo
 
 from django.conf import settings
+from django.db.models import Prefetch
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+
+from community import zones
+from community.models import Membership
 
 from .conf import setting
 from .emails import absolute, build_email
@@ -32,11 +36,8 @@ def member_language(user) -> str:
 
 
 def member_zone(user) -> zoneinfo.ZoneInfo:
-    name = getattr(getattr(user, "profile", None), "timezone", "") or "UTC"
-    try:
-        return zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo("UTC")
+    """The recipient's zone, by the site's one rule (``community.zones``)."""
+    return zones.reader_zone(user)
 
 
 def is_due(prefs: Preferences, now: dt.datetime) -> bool:
@@ -118,6 +119,16 @@ def send_due_digests(*, now: dt.datetime | None = None, force: bool = False) -> 
         Preferences.objects.exclude(digest=Digest.NONE)
         .filter(user__is_active=True)
         .select_related("user__profile")
+        # Each member's zone (their organisation's, unless they chose one) decides
+        # whether it is their digest hour: read with the batch, not once per member.
+        .prefetch_related(
+            Prefetch(
+                "user__memberships",
+                queryset=Membership.objects.select_related(
+                    "organisation__parent__parent"
+                ),
+            )
+        )
     )
     for prefs in candidates.iterator(chunk_size=500):
         if force:

@@ -10,8 +10,9 @@ from .conf import setting
 from .models import Digest, Outcome, ThreadKind
 
 BODY_HELP = _(
-    "Markdown works: **bold**, *italic*, lists, > quotes. Mention a member with "
-    "@username. Never include anything that could identify a patient."
+    "Markdown works: **bold**, *italic*, lists, > quotes. To mention a member, type @ "
+    "and their name (@Amina Uwase) and pick them from the list, or paste the link to "
+    "their page. Never include anything that could identify a patient."
 )
 
 

@@ -62,7 +62,7 @@ def _digest(posts: list, member: bool) -> str:
                 post.number,
                 post.thread_id,
                 post.byline,
-                post.handle,
+                post.author_url,
                 post.anonymous,
                 post.created.isoformat(),
                 post.edited_at and post.edited_at.isoformat(),

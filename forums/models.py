@@ -387,11 +387,17 @@ class Post(index.Indexed, models.Model):
         return _byline(self.author, False)
 
     @property
-    def handle(self) -> str:
-        """The @username others use to mention the author; empty when anonymous."""
+    def author_url(self) -> str:
+        """The author's profile page, where the byline links (and how to mention
+        them); empty when anonymous or when the author cannot be mentioned."""
         if self.anonymous or self.author is None:
             return ""
-        return self.author.get_username()
+        profile = getattr(self.author, "profile", None)
+        if profile is None or profile.hidden or not profile.mention_key:
+            return ""
+        from community.mentions import profile_url
+
+        return profile_url(self.author_id)
 
     @property
     def is_deleted(self) -> bool:
@@ -547,6 +553,10 @@ class Notification(models.Model):
 
     @property
     def actor_name(self) -> str:
+        """Who acted, as the thread shows them: an anonymous post's alias ("Colleague
+        A"), never its author."""
+        if self.actor_id is None and self.post_id and self.post.anonymous:
+            return alias_label(self.post.alias)
         return _byline(self.actor, self.actor is None)
 
 

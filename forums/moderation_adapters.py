@@ -62,6 +62,9 @@ class PostAdapter(ModerationAdapter):
     def label(self, obj) -> str:
         return _("post")
 
+    def place_name(self, obj) -> str:
+        return obj.thread.title
+
 
 class ChatMessageAdapter(ModerationAdapter):
     def author(self, obj):
@@ -109,6 +112,9 @@ class ChatMessageAdapter(ModerationAdapter):
 
     def label(self, obj) -> str:
         return _("chat message")
+
+    def place_name(self, obj) -> str:
+        return obj.room.title
 
 
 register(Post, PostAdapter())

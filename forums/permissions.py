@@ -109,6 +109,33 @@ def _space_visible(user, space: Space) -> bool:
     return space.pk in _private_space_ids(user)
 
 
+def members_who_belong(space: Space):
+    """The active members who belong where ``space`` is read: every member for public
+    and members' spaces, the organisation's members (its subtree) for an organisation
+    space, accepted members for a private one. Each of them can read the space; the
+    stewards and district moderators who also can are left out. Mention suggestions
+    offer only these."""
+    from django.contrib.auth import get_user_model
+
+    from community.models import Membership, Organisation
+
+    users = get_user_model().objects.filter(is_active=True)
+    if space.visibility in (Visibility.PUBLIC, Visibility.MEMBERS):
+        return users
+    if space.visibility == Visibility.ORGANISATION:
+        if space.organisation_id is None:
+            return users.none()
+        within = Organisation.objects.within(space.organisation).values("pk")
+        return users.filter(
+            pk__in=Membership.objects.filter(organisation__in=within).values("user_id")
+        )
+    return users.filter(
+        pk__in=SpaceMembership.objects.filter(
+            space=space, accepted_at__isnull=False
+        ).values("user_id")
+    )
+
+
 def spaces_visible_to(user):
     return Space.objects.filter(_space_filter(user))
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Count, F, OuterRef, Q, Subquery
 
 from .conf import setting
@@ -23,11 +25,45 @@ def _signed_in(user) -> bool:
 def unread_notification_count(user) -> int:
     if not _signed_in(user):
         return 0
-    return Notification.objects.filter(
+    count = Notification.objects.filter(
         user=user,
         read_at__isnull=True,
         thread__in=Thread.objects.visible_to(user).values("pk"),
     ).count()
+    cache.set(_bell_key(user.pk), count, timeout=setting("BELL_CACHE_SECONDS"))
+    return count
+
+
+def _bell_key(user_id: int) -> str:
+    return f"forums:bell:{user_id}"
+
+
+def bell_count(request) -> int:
+    """The bell's unread count for the site's navigation on every page.
+
+    A forum page has already counted exactly (``views._page``); any other page reads
+    the cached count, and counts (one query) only when the cache has none. Visitors
+    cost nothing.
+    """
+    user = getattr(request, "user", None)
+    if not _signed_in(user):
+        return 0
+    counted = getattr(request, "_forums_bell_count", None)
+    if counted is not None:
+        return counted
+    cached = cache.get(_bell_key(user.pk))
+    if cached is None:
+        cached = unread_notification_count(user)
+    request._forums_bell_count = cached
+    return cached
+
+
+def bell_forget(user_id: int) -> None:
+    """Drop a member's cached count: now, and again when the transaction commits
+    (a page counting in between would otherwise keep a stale number)."""
+    key = _bell_key(user_id)
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))
 
 
 def unread_threads_by_space(user) -> dict[int, int]:

@@ -6,10 +6,8 @@ frames, emails) to run only once the transaction has committed.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
-from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -18,10 +16,11 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from community.mentions import Mentions
 from community.realtime import broadcast_on_commit, group_name
 from community.text import render
 
-from . import permissions
+from . import permissions, selectors
 from .conf import setting
 from .models import (
     REACTION_COUNTERS,
@@ -43,8 +42,6 @@ from .models import (
     Visibility,
     coarse_time,
 )
-
-MENTION_RE = re.compile(r"(?<![\w@/])@([A-Za-z0-9_][A-Za-z0-9_.+-]{1,149})")
 
 # Notifications that may also go out by email (followed-thread posts stay in-app).
 EMAILED_KINDS = {
@@ -263,6 +260,9 @@ def thread_create(
     )
     thread.full_clean(exclude=["last_post", "accepted_answer"])
     thread.save()
+    mentions = _mentions(
+        body, author=author, can_read=lambda u: permissions.can_view_space(u, space)
+    )
     post = Post.objects.create(
         thread=thread,
         space=space,
@@ -271,7 +271,7 @@ def thread_create(
         anonymous=anonymous,
         alias=1 if anonymous else None,
         body=body,
-        body_html=render(body),
+        body_html=render(body, mentions=mentions),
     )
     if anonymous:
         Thread.objects.filter(pk=thread.pk).update(created=now)
@@ -279,7 +279,7 @@ def thread_create(
         thread.created = post.created = now
     thread.last_post = post
     thread.save(update_fields=["last_post"])
-    _screen(post)
+    held = _screen(post)
     tag_names = [t.strip() for t in tags if t and t.strip()]
     if tag_names:
         thread.tags.set(tag_names)
@@ -292,7 +292,8 @@ def thread_create(
     ThreadRead.objects.update_or_create(
         user=author, thread=thread, defaults={"last_read_number": 1}
     )
-    _notify_mentions(post=post, already=set())
+    if not held:  # a held thread tells nobody until a moderator keeps it
+        _notify_mentions(post=post, users=mentions.mentioned, fresh=True)
     return thread
 
 
@@ -320,6 +321,9 @@ def post_create(
     now = timezone.now()
     if anonymous:
         now = coarse_time(now)
+    mentions = _mentions(
+        body, author=author, can_read=lambda u: permissions.can_view_thread(u, thread)
+    )
     post = Post.objects.create(
         thread=thread,
         space_id=thread.space_id,
@@ -328,7 +332,7 @@ def post_create(
         anonymous=anonymous,
         alias=_thread_alias(thread, author) if anonymous else None,
         body=body,
-        body_html=render(body),
+        body_html=render(body, mentions=mentions),
     )
     if anonymous:
         Post.objects.filter(pk=post.pk).update(created=now)
@@ -349,7 +353,7 @@ def post_create(
     post.thread = thread
     if _screen(post):
         return post  # held: nobody is notified and nothing is broadcast until kept
-    _notify_reply(post=post)
+    _notify_reply(post=post, mentioned=mentions.mentioned)
     _broadcast_post("post.created", post)
     return post
 
@@ -371,8 +375,9 @@ def post_edit(*, post: Post, by, body: str) -> Post:
     if post.anonymous:
         now = coarse_time(now)
         PostRevision.objects.filter(pk=revision.pk).update(created=now)
+    mentions = _post_mentions(post, body)
     post.body = body
-    post.body_html = render(body)
+    post.body_html = render(body, mentions=mentions)
     post.edited_at = now
     post.save(update_fields=["body", "body_html", "edited_at"])
     if post.hidden:
@@ -382,6 +387,8 @@ def post_edit(*, post: Post, by, body: str) -> Post:
 
             moderation_services.content_resubmit(content=post, author=by, text=body)
         return post  # still hidden: readers are not sent the new text
+    # Members the edit newly mentions are told; nobody is told twice.
+    _notify_mentions(post=post, users=mentions.mentioned)
     _broadcast_post("post.edited", post)
     return post
 
@@ -419,6 +426,12 @@ def post_set_hidden(*, post: Post, hidden: bool) -> Post:
     post.save(update_fields=["hidden"])
     if post.number == 1:
         Thread.objects.filter(pk=post.thread_id).update(hidden=hidden)
+        post.thread.hidden = hidden
+    if not hidden and post.deleted_at is None:
+        # Kept after a hold, or restored: the members it mentions hear of it now.
+        mentions = _post_mentions(post, post.body)
+        render(post.body, mentions=mentions)  # who it mentions is known once linked
+        _notify_mentions(post=post, users=mentions.mentioned)
     if hidden:
         broadcast_on_commit(
             group_name("thread", post.thread_id),
@@ -435,7 +448,8 @@ def post_moderation_edit(*, post: Post, body: str) -> Post:
     body = _clean_body(body)
     PostRevision.objects.create(post=post, body=post.body, edited_by_moderator=True)
     post.body = body
-    post.body_html = render(body)
+    # A moderator's edit keeps mentions as links but tells nobody new.
+    post.body_html = render(body, mentions=_post_mentions(post, body))
     post.edited_at = timezone.now()
     post.save(update_fields=["body", "body_html", "edited_at"])
     _broadcast_post("post.edited", post)
@@ -644,6 +658,7 @@ def _notify(*, user, kind: str, post: Post, actor) -> Notification | None:
     notification = Notification.objects.create(
         user=user, kind=kind, thread_id=post.thread_id, post=post, actor=actor
     )
+    selectors.bell_forget(user.pk)
     if kind in EMAILED_KINDS:
         from .tasks import send_notification_email
 
@@ -652,31 +667,53 @@ def _notify(*, user, kind: str, post: Post, actor) -> Notification | None:
     return notification
 
 
-def mentioned_users(body: str, *, exclude: Iterable[int] = ()) -> list:
-    handles = {m.rstrip(".") for m in MENTION_RE.findall(body or "")}
-    if not handles:
-        return []
-    limit = setting("MAX_MENTIONS")
-    users = (
-        get_user_model()
-        .objects.filter(username__in=list(handles)[: limit * 2], is_active=True)
-        .exclude(pk__in=list(exclude))
+def _mentions(body: str, *, author, can_read) -> Mentions:
+    """The mentions in a post's text, resolved among those who can read it
+    (``community.mentions`` has the rule); the author is never notified of their own."""
+    return Mentions(
+        body,
+        can_read=can_read,
+        exclude={author.pk} if author is not None else (),
+        limit=setting("MAX_MENTIONS"),
     )
-    return list(users[:limit])
 
 
-def _notify_mentions(*, post: Post, already: set[int]) -> set[int]:
+def _post_mentions(post: Post, body: str) -> Mentions:
+    return _mentions(
+        body,
+        author=post.author,
+        can_read=lambda u: permissions.can_view_thread(u, post.thread),
+    )
+
+
+def _notify_mentions(*, post: Post, users: Iterable, fresh: bool = False) -> set[int]:
+    """Tell each mentioned member once per post: an edit or a moderator's keep tells
+    only those not told before. ``actor`` stays empty on an anonymous post, so the
+    notification and its email name the alias, never the author."""
+    users = list(users)
+    if not users:
+        return set()
+    told = set()
+    if not fresh:
+        told = set(
+            Notification.objects.filter(
+                post=post, kind=NotificationKind.MENTION
+            ).values_list("user_id", flat=True)
+        )
     actor = None if post.anonymous else post.author
-    for user in mentioned_users(post.body, exclude={post.author_id, *already}):
+    notified = set()
+    for user in users:
+        if user.pk in told or user.pk == post.author_id:
+            continue
         if _notify(user=user, kind=NotificationKind.MENTION, post=post, actor=actor):
-            already.add(user.pk)
-    return already
+            notified.add(user.pk)
+    return notified
 
 
-def _notify_reply(*, post: Post) -> None:
+def _notify_reply(*, post: Post, mentioned: Iterable = ()) -> None:
     thread = post.thread
     actor = None if post.anonymous else post.author
-    notified = _notify_mentions(post=post, already=set())
+    notified = _notify_mentions(post=post, users=mentioned, fresh=True)
     if (
         thread.author_id
         and thread.author_id not in notified | {post.author_id}
@@ -700,4 +737,6 @@ def notifications_mark_read(*, user, notification: Notification | None = None) -
     queryset = Notification.objects.filter(user=user, read_at__isnull=True)
     if notification is not None:
         queryset = queryset.filter(pk=notification.pk)
-    return queryset.update(read_at=timezone.now())
+    marked = queryset.update(read_at=timezone.now())
+    selectors.bell_forget(user.pk)
+    return marked

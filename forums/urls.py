@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import chat_views, ids, views  # noqa: F401 - ids registers the converters
+from . import chat_views, ids, mention_views, views  # noqa: F401 - ids: converters
 from .feeds import PublicThreadsFeed, SpaceThreadsFeed
 
 # Threads and posts are addressed by opaque ids (``<thread:pk>``, ``<post:pk>``,
@@ -15,6 +15,11 @@ urlpatterns = [
     path("s/<slug:slug>/new/", views.thread_create, name="thread_create"),
     path("s/<slug:slug>/follow/", views.space_follow, name="space_follow"),
     path("s/<slug:slug>/read/", views.space_mark_read, name="space_read"),
+    path(
+        "s/<slug:slug>/mentions/",
+        mention_views.space_suggestions,
+        name="mention_suggestions",
+    ),
     path("s/<slug:slug>/invite/", views.space_invite, name="space_invite"),
     path("s/<slug:slug>/accept/", views.space_accept, name="space_accept"),
     path("t/<thread:pk>/", views.thread_detail, name="thread"),
@@ -41,4 +46,9 @@ urlpatterns = [
         "chat/<int:room_id>/messages/", chat_views.messages_after, name="chat_messages"
     ),
     path("chat/<int:room_id>/send/", chat_views.send_json, name="chat_send"),
+    path(
+        "chat/<int:room_id>/mentions/",
+        mention_views.room_suggestions,
+        name="chat_mention_suggestions",
+    ),
 ]

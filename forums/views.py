@@ -68,6 +68,7 @@ def _page(request, **context) -> dict:
     user = request.user
     services.preferences_touch_seen(user=user)
     context["bell_count"] = selectors.unread_notification_count(user)
+    request._forums_bell_count = context["bell_count"]  # the site's nav shows it
     return context
 
 
@@ -636,7 +637,7 @@ def notifications(request):
         Notification.objects.filter(
             user=user, thread__in=Thread.objects.visible_to(user).values("pk")
         )
-        .select_related("thread", "actor__profile")
+        .select_related("thread", "post", "actor__profile")
         .order_by("-created")[:50]
     )
     return render(request, "forums/notifications.html", _page(request, items=items))

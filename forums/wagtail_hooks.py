@@ -51,3 +51,28 @@ def forums_nav(request):
     from community.sections import NavItem
 
     return NavItem(_("Forums"), reverse("forums:index"), order=10)
+
+
+@hooks.register("community_nav_items")
+def notifications_bell(request):
+    """The bell, on every page of the site for a signed-in member; never for visitors
+    (no query for them). Its count comes from the cache outside the forums."""
+    from django.urls import reverse
+    from django.utils.translation import ngettext
+
+    from community.sections import NavItem
+
+    from .selectors import bell_count
+
+    user = getattr(request, "user", None)
+    if not getattr(user, "is_authenticated", False):
+        return None
+    count = bell_count(request)
+    return NavItem(
+        _("Notifications"),
+        reverse("forums:notifications"),
+        order=95,
+        css_class="bell",  # the host's stylesheet draws the bell
+        badge=count,
+        badge_label=ngettext("%(n)s unread", "%(n)s unread", count) % {"n": count},
+    )

@@ -118,9 +118,11 @@ async def connect(event, user):
 
 
 async def next_qa_frame(communicator, limit: int = 10) -> dict:
+    """The next qa.changed frame, skipping presence and the catch-up. The wait is
+    generous: with a browser test on the other core, CI once took over 3 s."""
     seen = []
     for _ in range(limit):
-        frame = await communicator.receive_json_from(timeout=3)
+        frame = await communicator.receive_json_from(timeout=10)
         if frame["type"] == "qa.changed":
             return frame
         seen.append(frame)

@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 from community.demo import demo_password
 from tests.browser import conftest as browser_fixtures
+from tests.browser.chat_journey import chat_like_a_person
 from tests.browser.helpers import (
     axe_check,
     login,
@@ -305,3 +306,61 @@ def test_chat_falls_back_to_http_when_sockets_fail_without_closing(browser, chat
     finally:
         ctx_a.close()
         ctx_b.close()
+
+
+# --- Chat as a person uses a messaging app -------------------------------------------
+
+
+def test_space_chat_like_a_messaging_app(browser, chat_setup):
+    """Scroll back, the "new" button, reply, the network lost and back, the unread
+    marker: on a 360 px phone, in a space's room (the webinar room runs the same
+    journey in tests/events)."""
+    import uuid
+
+    from forums import chat
+    from forums.models import ChatMessage, Room
+
+    server, room_id, (amina, joseph) = chat_setup
+
+    def history():
+        room = Room.objects.get(pk=room_id)
+        from django.contrib.auth import get_user_model
+
+        joseph_user = get_user_model().objects.get(email="joseph@example.org")
+        for n in range(30):
+            chat.message_send(
+                room=room,
+                author=joseph_user,
+                body=f"Handover note {n + 1}: all quiet on the ward.",
+                client_id=uuid.uuid4(),
+                rate_limited=False,
+            )
+
+    off_the_loop(history)
+    ctx_a, page_a = open_chat(browser, server, room_id, amina, width=360)
+    ctx_b, page_b = open_chat(browser, server, room_id, joseph)
+    try:
+        chat_like_a_person(page_a, page_b, lambda: reopen(ctx_a, room_id), shots=SHOTS)
+        answer = off_the_loop(
+            lambda: ChatMessage.objects.select_related("reply_to").get(
+                body__contains="in room two"
+            )
+        )
+        assert "delivery kit" in answer.reply_to.body
+        assert (
+            off_the_loop(
+                lambda: ChatMessage.objects.filter(
+                    body__contains="Back in five"
+                ).count()
+            )
+            == 1
+        )
+    finally:
+        ctx_a.close()
+        ctx_b.close()
+
+
+def reopen(context, room_id):
+    page = context.new_page()
+    page.goto(f"/forums/chat/{room_id}/")
+    return page

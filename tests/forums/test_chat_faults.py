@@ -62,7 +62,9 @@ def test_the_room_survives_twenty_kills(world):
                 readers=6,
                 kills=KILLS,
                 interval=1.0,
-                write_every=2.2,
+                # Each worker dies every two seconds: a writer that waited longer than
+                # a socket lives would never write (on a fast machine, 2 of 20 kills).
+                write_every=0.6,
             )
         )
     finally:

@@ -3,7 +3,7 @@
 import pytest
 from django.core.management import call_command
 
-from forums.models import Post, Space, Thread, Visibility
+from forums.models import Notification, Post, Space, Thread, Visibility
 
 
 @pytest.mark.django_db
@@ -32,3 +32,9 @@ def test_seed_demo_twice_is_idempotent(settings):
     ).exists()
     assert Thread.objects.filter(kind="change_story", outcome="worked").exists()
     assert Thread.objects.filter(kind="change_story", outcome="did_not_work").exists()
+    # A reply mentions two members by display name: links to their pages, and a bell.
+    mention = Post.objects.get(body__contains="@Esther (nurse)")
+    assert mention.body_html.count('class="mention"') == 2
+    assert Notification.objects.filter(
+        kind="mention", post=mention, user__email="nurse.lakeside@demo.example"
+    ).exists()

@@ -368,7 +368,9 @@ def test_thread_page_weight_under_30kb_gzip(client, practitioner, peer, spaces):
         "cop_site/static/cop_site/site.js",
         "forums/static/forums/forums.css",
         "forums/static/forums/forums.js",
+        "forums/static/forums/mention.js",  # the reply box's mention suggestions
     ]
+    assert b"forums/mention.js" in html
     total = len(gzip.compress(html)) + sum(
         len(gzip.compress((STATIC / a).read_bytes())) for a in assets
     )

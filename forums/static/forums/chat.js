@@ -36,6 +36,22 @@
     this.fails = 0;
     this.mode = "socket";
     this.unread = 0;
+    // Times and days in the reader's zone (the one the server used for the page).
+    var zone = root.dataset.zone || undefined, lang = document.documentElement.lang || undefined;
+    try {
+      this.dayKey = new Intl.DateTimeFormat("en-CA", { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit" });
+      this.clock = new Intl.DateTimeFormat(lang, { timeZone: zone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+      this.dayName = new Intl.DateTimeFormat(lang, { timeZone: zone, day: "numeric", month: "long" });
+    } catch (e) { this.dayKey = this.clock = this.dayName = null; }
+    this.replyInput = this.form && this.form.querySelector("[data-chat-reply-to]");
+    this.replyBar = this.form && this.form.querySelector("[data-chat-replying]");
+    this.log.addEventListener("click", this.onReplyClick.bind(this));
+    if (this.replyBar) {
+      this.replyBar.querySelector("[data-chat-reply-cancel]").addEventListener("click", function (e) {
+        e.preventDefault(); this.setReply(null);
+      }.bind(this));
+    }
+    this.readKey = "chat-read:" + root.dataset.chatRoom;
     var newer = root.querySelector("[data-chat-newer]");
     if (newer) newer.hidden = true;
     if (this.form) this.form.addEventListener("submit", this.onSubmit.bind(this));
@@ -43,7 +59,8 @@
     this.scroller.addEventListener("scroll", this.onScroll.bind(this));
     window.addEventListener("online", this.onOnline.bind(this));
     window.addEventListener("offline", this.setStatus.bind(this, "offline"));
-    this.toBottom();
+    document.addEventListener("visibilitychange", this.markRead.bind(this));
+    if (!this.showUnreadMarker()) this.toBottom();
     // On a room's own page, open where the conversation is: the newest messages and
     // the box to write in view, as in a messaging app (the title is a scroll away).
     var end = this.form || this.status;
@@ -167,10 +184,12 @@
     var anon = this.form.querySelector("[name=anonymous]");
     if (!body.value.trim()) return;
     var frame = { type: "message.send", client_id: uuid(), body: body.value, anonymous: !!(anon && anon.checked) };
+    if (this.replying) { frame.reply_to = this.replying.id; frame.reply = this.replying; }
     this.pending[frame.client_id] = frame;
     this.showError("");
     this.bubble(frame);
     body.value = "";
+    this.setReply(null);
     this.transmit(frame);
     this.toBottom();
   };
@@ -179,7 +198,7 @@
     if (this.mode === "poll") return this.postFrame(frame);
     if (this.ws && this.ws.readyState === 1) {
       this.mark(frame.client_id, "sending");
-      this.ws.send(JSON.stringify(frame));
+      this.ws.send(JSON.stringify(this.wire(frame)));
       this.watchAck();
     } else {
       this.mark(frame.client_id, "queued"); // sent when the socket is back
@@ -215,7 +234,7 @@
     fetch(this.root.dataset.sendUrl, {
       method: "POST", credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRFToken": token },
-      body: JSON.stringify(frame),
+      body: JSON.stringify(this.wire(frame)),
     }).then(function (r) { return r.json(); }).then(function (data) {
       if (data.type === "error") return self.handle(data);
       self.acked(frame.client_id, data.id, data.held);
@@ -227,6 +246,13 @@
     });
   };
 
+  Chat.prototype.wire = function (frame) {
+    // What goes to the server: the quote shown in the bubble stays here.
+    var out = {};
+    Object.keys(frame).forEach(function (k) { if (k !== "reply" && k !== "refused") out[k] = frame[k]; });
+    return out;
+  };
+
   Chat.prototype.acked = function (clientId, id, held) {
     delete this.pending[clientId];
     this.settle();
@@ -234,6 +260,9 @@
     delete this.bubbles[clientId];
     if (!li || !id) return;
     this.mine[id] = held ? "held" : "sent";
+    // What one wrote oneself is read: the marker never stops above one's own words.
+    if (id > this.lastId) this.lastId = id;
+    this.markRead();
     var shown = document.getElementById("m" + id);
     if (shown && shown !== li) {
       // The message itself came first: it takes the bubble's place.
@@ -262,8 +291,10 @@
     var body = document.createElement("span");
     body.className = "chat-body";
     body.textContent = frame.body;
+    if (frame.reply) li.append(this.quote(frame.reply));
     li.append(body, " ", this.stateLabel());
     this.bubbles[frame.client_id] = li;
+    if (this.dayKey) { li.dataset.day = this.dayKey.format(new Date()); this.separate(li, new Date()); }
     this.append(li);
   };
 
@@ -368,22 +399,122 @@
     who.className = "chat-who";
     who.textContent = m.author ? m.author.name : m.alias;
     var time = document.createElement("time");
+    var when = new Date(m.created);
     time.dateTime = m.created;
-    time.textContent = m.created.slice(11, 16);
+    time.textContent = this.clock ? this.clock.format(when) : m.created.slice(11, 16);
     var body = document.createElement("span");
     body.className = "chat-body";
     body.innerHTML = m.body_html; // already sanitised by the server's one pipeline
-    li.append(who, " ", time, " ", body);
+    li.append(who, " ", time, " ");
+    if (m.reply) li.append(this.quote(m.reply));
+    li.append(body);
+    if (this.form && !this.form.hidden) {
+      var reply = document.createElement("a");
+      reply.className = "chat-reply";
+      reply.href = "?reply_to=" + m.id + "#chat-body";
+      reply.dataset.reply = m.id;
+      reply.textContent = this.words.reply || "Reply";
+      reply.setAttribute("aria-label", (this.words.replyTo || "") + " " + who.textContent);
+      li.append(" ", reply);
+    }
+    if (this.dayKey) li.dataset.day = this.dayKey.format(when);
     this.decorate(li, m.id);
-    if (existing) existing.replaceWith(li);
-    else this.append(li);
+    if (existing) return existing.replaceWith(li);
+    this.separate(li, when);
+    this.append(li);
   };
 
-  Chat.prototype.append = function (li) {
+  Chat.prototype.quote = function (reply) {
+    // The message answered: its byline (or alias) and opening words, as text.
+    var a = document.createElement("a");
+    a.className = "chat-quote";
+    a.href = "#m" + reply.id;
+    if (reply.who) {
+      var b = document.createElement("b");
+      b.textContent = reply.who;
+      a.append(b, " ");
+    }
+    a.append(reply.excerpt || "");
+    return a;
+  };
+
+  Chat.prototype.separate = function (li, when) {
+    // A day separator when this message starts a new day (in the reader's zone).
+    if (!li.dataset.day) return;
+    var days = this.log.querySelectorAll("[data-day]");
+    var last = days.length ? days[days.length - 1].dataset.day : null;
+    if (last === li.dataset.day) return;
+    var sep = document.createElement("li");
+    sep.className = "chat-day";
+    sep.dataset.day = li.dataset.day;
+    var label = document.createElement("span");
+    var today = this.dayKey.format(new Date());
+    var yesterday = this.dayKey.format(new Date(Date.now() - 864e5));
+    label.textContent = li.dataset.day === today ? this.words.today
+      : li.dataset.day === yesterday ? this.words.yesterday : this.dayName.format(when);
+    sep.append(label);
+    this.append(sep, true);
+  };
+
+  // --- replying ---------------------------------------------------------------------
+
+  Chat.prototype.onReplyClick = function (e) {
+    var link = e.target.closest && e.target.closest("[data-reply]");
+    if (!link || !this.form) return;
+    e.preventDefault();
+    var li = link.closest(".chat-msg");
+    var who = li.querySelector(".chat-who");
+    var body = li.querySelector(".chat-body");
+    var text = (body ? body.textContent : "").replace(/\s+/g, " ").trim();
+    if (text.length > 80) text = text.slice(0, 79).trim() + "…";
+    this.setReply({ id: parseInt(link.dataset.reply, 10), who: who ? who.textContent : "", excerpt: text });
+    this.form.querySelector("[name=body]").focus();
+  };
+
+  Chat.prototype.setReply = function (reply) {
+    this.replying = reply;
+    if (!this.replyBar) return;
+    this.replyInput.value = reply ? reply.id : "";
+    this.replyBar.hidden = !reply;
+    this.replyBar.querySelector("[data-chat-replying-who]").textContent = reply ? reply.who : "";
+    this.replyBar.querySelector("[data-chat-replying-text]").textContent = reply ? reply.excerpt : "";
+  };
+
+  // --- unread: a marker above what arrived since this device last read the room ---
+
+  Chat.prototype.showUnreadMarker = function () {
+    var read;
+    try { read = parseInt(localStorage.getItem(this.readKey) || "", 10); } catch (e) { return false; }
+    if (!read || read >= this.lastId) return false;
+    var first = null;
+    this.log.querySelectorAll(".chat-msg[data-id]").forEach(function (li) {
+      if (!first && parseInt(li.dataset.id, 10) > read && !li.classList.contains("chat-mine")) first = li;
+    });
+    if (!first) return false;
+    var marker = document.createElement("li");
+    marker.className = "chat-unread";
+    marker.id = "chat-unread";
+    var label = document.createElement("span");
+    label.textContent = this.words.unread;
+    marker.append(label);
+    var before = first.previousElementSibling;
+    first.parentNode.insertBefore(marker, before && before.classList.contains("chat-day") ? before : first);
+    this.scroller.scrollTop = Math.max(0, marker.offsetTop - this.scroller.offsetTop - 8);
+    if (this.nearBottom()) this.markRead();
+    return true;
+  };
+
+  Chat.prototype.markRead = function () {
+    if (!this.nearBottom()) return;
+    try { localStorage.setItem(this.readKey, String(this.lastId)); } catch (e) { /* private mode */ }
+  };
+
+  Chat.prototype.append = function (li, quiet) {
     var atBottom = this.nearBottom();
     var empty = this.log.querySelector(".chat-empty");
     if (empty) empty.remove();
     this.log.appendChild(li);
+    if (quiet) return;
     if (atBottom || li.classList.contains("chat-mine")) return this.toBottom();
     this.unread += 1;
     this.showJump();
@@ -405,10 +536,13 @@
     this.scroller.scrollTop = this.scroller.scrollHeight;
     this.unread = 0;
     this.showJump();
+    this.markRead();
   };
 
   Chat.prototype.onScroll = function () {
     if (this.unread && this.nearBottom()) { this.unread = 0; this.showJump(); }
+    clearTimeout(this.readTimer);
+    this.readTimer = setTimeout(this.markRead.bind(this), 500);
   };
 
   Chat.prototype.showJump = function () {

@@ -10,10 +10,32 @@
     var page = parseInt(list.getAttribute("data-page"), 10);
     var delay = 1000;
     function say(text) { if (status) status.textContent = text; }
+    // A post arrives rendered once for every reader: its time is put in this page's
+    // zone (the reader's, as the server wrote the rest of the page), keeping the
+    // server's "3 Dec 2026, 09:00" and its month's name.
+    var clock = null;
+    try {
+      var zone = list.getAttribute("data-zone");
+      if (zone) clock = new Intl.DateTimeFormat("en-CA", { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+    } catch (e) { clock = null; }
+    function localise(node) {
+      if (!clock || !node) return node;
+      node.querySelectorAll("time[datetime]").forEach(function (t) {
+        var at = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d)([+-]\d\d):?(\d\d)$/.exec(t.getAttribute("datetime"));
+        var shown = /^(\d+) (.+) (\d{4}), (\d\d):(\d\d)$/.exec(t.textContent.trim());
+        if (!at || !shown) return;
+        var p = {};
+        clock.formatToParts(new Date(at[1] + "-" + at[2] + "-" + at[3] + "T" + at[4] + ":" + at[5] + at[6] + ":" + at[7]))
+          .forEach(function (x) { p[x.type] = x.value; });
+        if (p.year !== at[1] || p.month !== at[2]) return; // another month: the server's words stay
+        t.textContent = parseInt(p.day, 10) + " " + shown[2] + " " + p.year + ", " + p.hour + ":" + p.minute;
+      });
+      return node;
+    }
     function fragment(html) {
       var t = document.createElement("template");
       t.innerHTML = html.trim();
-      return t.content.firstElementChild;
+      return localise(t.content.firstElementChild);
     }
     function connect() {
       var proto = location.protocol === "https:" ? "wss://" : "ws://";
