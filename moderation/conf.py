@@ -30,6 +30,9 @@ DEFAULTS: dict[str, Any] = {
         "flag": "20/3600",
     },
     "IP_RATE_LIMIT_FACTOR": 4,
+    # Where a member writes to ask the moderators to look again at a decision; every
+    # decision notice gives it. Empty: the notice points to the code of conduct only.
+    "CONTACT_EMAIL": "",
 }
 
 

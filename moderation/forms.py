@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import Action, FlagReason
+from .models import Action, FlagReason, Outcome
 
 
 class FlagForm(forms.Form):
@@ -51,6 +51,19 @@ class DecisionForm(forms.Form):
         required=False,
         min_value=1,
         max_value=365,
+    )
+    outcome = forms.ChoiceField(
+        label=_("With a warning, mute, suspension or review: the content itself"),
+        choices=[
+            ("", _("Leave it as it is now")),
+            (Outcome.SHOWN, _("Show it")),
+            (Outcome.HIDDEN, _("Hide it")),
+        ],
+        required=False,
+        help_text=_(
+            "Every decision closes this item. A sanction then runs on its own for its "
+            "days. The author gets a note saying what happened and why."
+        ),
     )
 
     def __init__(self, *args, anonymous: bool = False, **kwargs):

@@ -113,6 +113,15 @@ class Action(models.TextChoices):
 SANCTION_ACTIONS = {Action.WARN, Action.MUTE, Action.SUSPEND, Action.REQUIRE_REVIEW}
 
 
+class Outcome(models.TextChoices):
+    """What a sanction left the content as. A sanction decides the case like any other
+    decision (the case closes; the sanction goes on for its days), so it also says
+    what happens to the content it was decided on."""
+
+    SHOWN = "shown", _("shown")
+    HIDDEN = "hidden", _("hidden")
+
+
 class Decision(models.Model):
     """The audit log: who moderated what, why and when (the content, not its author)."""
 
@@ -126,6 +135,8 @@ class Decision(models.Model):
     case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.SET_NULL)
     excerpt = models.TextField(blank=True)
     days = models.PositiveIntegerField(null=True, blank=True)
+    # Sanctions only: the content's state once decided (other actions say it).
+    outcome = models.CharField(max_length=8, choices=Outcome.choices, blank=True)
     created = models.DateTimeField(default=timezone.now)
 
     class Meta:

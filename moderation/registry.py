@@ -85,6 +85,12 @@ class ModerationAdapter:
     def label(self, obj) -> str:
         return obj._meta.verbose_name
 
+    def place_name(self, obj) -> str:
+        """Where it was written, in words its author recognises (the thread's title,
+        the room's, the event's), for the notice that tells them about a decision.
+        Only its author reads that notice."""
+        return ""
+
 
 _registry: dict[type[models.Model], ModerationAdapter] = {}
 

@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import permissions, policy, ratelimit
+from . import notices, permissions, policy, ratelimit
 from .conf import setting
 from .models import (
     SANCTION_ACTIONS,
@@ -22,6 +22,7 @@ from .models import (
     Decision,
     Flag,
     Notice,
+    Outcome,
     Sanction,
     SanctionKind,
 )
@@ -195,56 +196,76 @@ def decision_make(
     reason: str,
     body: str = "",
     days: int | None = None,
+    outcome: str = "",
 ) -> Decision:
-    """Keep, hide, restore, edit or delete content, or sanction its author."""
+    """Keep, hide, restore, edit or delete content, or sanction its author.
+
+    Every decision closes the content's case. A sanction is about the author, so it
+    also says what happens to the content (``outcome``: shown or hidden; by default
+    as it is now), and then goes on for its days on its own.
+    """
     permissions.check_moderate(moderator, content)
     if not reason.strip():
         raise ValueError(_("Give a reason: it goes in the audit log."))
+    if action == Action.EDIT and not body.strip():
+        raise ValueError(_("An edit needs the new text."))
+    if action not in Action.values:
+        raise ValueError(f"unknown action {action!r}")
     adapter = adapter_for(content)
     case = open_case(content)
-    excerpt = _excerpt(content)
+    sanction_decided = action in SANCTION_ACTIONS
+    if not sanction_decided:
+        outcome = ""  # the action itself says what happens to the content
+    elif not outcome:
+        outcome = Outcome.HIDDEN if adapter.is_hidden(content) else Outcome.SHOWN
     decision = Decision.objects.create(
         moderator=moderator,
         action=action,
         reason=reason.strip(),
         case=case,
-        excerpt=excerpt,
+        excerpt=_excerpt(content),
         days=days,
+        outcome=outcome,
         **_ref(content),
     )
-    if action in SANCTION_ACTIONS:
-        _sanction(content=content, adapter=adapter, decision=decision, days=days)
-        return decision
-    if action in (Action.KEEP, Action.RESTORE):
+    if action in (Action.KEEP, Action.RESTORE) or outcome == Outcome.SHOWN:
         if adapter.is_hidden(content):
             adapter.restore(content)
     elif action == Action.HIDE:
         adapter.hide(content)
     elif action == Action.EDIT:
-        if not body.strip():
-            raise ValueError(_("An edit needs the new text."))
         adapter.edit(content, body=body)
         if adapter.is_hidden(content):
             adapter.restore(content)
     elif action == Action.DELETE:
         adapter.delete(content)
-    else:
-        raise ValueError(f"unknown action {action!r}")
+    elif outcome == Outcome.HIDDEN and not adapter.is_hidden(content):
+        adapter.hide(content)
     _resolve(case)
-    if action in (Action.HIDE, Action.EDIT, Action.DELETE):
-        author = adapter.author(content)
-        if author is not None:
-            notice_send(
-                user=author,
-                text=_("A moderator acted on your %(what)s (%(action)s): %(reason)s")
-                % {
-                    "what": adapter.label(content),
-                    "action": decision.get_action_display().lower(),
-                    "reason": decision.reason,
-                },
-                url=adapter.url(content),
-            )
+    sanction = (
+        _sanction(content=content, adapter=adapter, decision=decision, days=days)
+        if sanction_decided
+        else None
+    )
+    if sanction_decided or action in (Action.HIDE, Action.EDIT, Action.DELETE):
+        _tell_author(content, adapter, decision, sanction)
     return decision
+
+
+def _tell_author(content, adapter, decision: Decision, sanction) -> None:
+    """What happened, to the author only, in their language (see ``notices``)."""
+    author = adapter.author(content)
+    if author is None:
+        return
+    with notices.in_language_of(author):
+        text = notices.decision_text(
+            adapter=adapter, content=content, decision=decision, sanction=sanction
+        )
+    notice_send(
+        user=author,
+        text=text,
+        url=notices.decision_url(adapter=adapter, content=content, decision=decision),
+    )
 
 
 SANCTION_KIND = {
@@ -278,63 +299,23 @@ def _sanction_scope(content, adapter, kind: str) -> dict:
     }
 
 
-def _sanction(*, content, adapter, decision: Decision, days: int | None) -> None:
+def _sanction(
+    *, content, adapter, decision: Decision, days: int | None
+) -> Sanction | None:
     author = adapter.author(content)
     if author is None:
-        return
+        return None
     kind = SANCTION_KIND[decision.action]
     days = days or DEFAULT_DAYS.get(decision.action)
     ends = timezone.now() + timedelta(days=days) if days else None
     scope = _sanction_scope(content, adapter, kind)
-    Sanction.objects.create(
+    sanction = Sanction.objects.create(
         user=author, kind=kind, decision=decision, ends=ends, **scope
     )
     if decision.days != days:
         decision.days = days
         decision.save(update_fields=["days"])
-    texts = {
-        SanctionKind.WARNING: _(
-            "A moderator warns you about your %(what)s: %(reason)s"
-        ),
-        SanctionKind.MUTE: _(
-            "A moderator muted you in chat for %(days)s day(s) because of your %(what)s: %(reason)s"
-        ),
-        SanctionKind.SUSPENSION: _(
-            "A moderator suspended your posting for %(days)s day(s) because of your %(what)s: %(reason)s"
-        ),
-        SanctionKind.REVIEW: _(
-            "For the next %(days)s day(s) a moderator reviews your posts before they appear, "
-            "because of your %(what)s: %(reason)s"
-        ),
-    }
-    if scope["alias_only"]:
-        texts.update(
-            {
-                SanctionKind.MUTE: _(
-                    "A moderator paused your anonymous chat here for %(days)s day(s) "
-                    "because of your %(what)s: %(reason)s"
-                ),
-                SanctionKind.SUSPENSION: _(
-                    "A moderator paused your anonymous posting in this space for "
-                    "%(days)s day(s) because of your %(what)s: %(reason)s"
-                ),
-                SanctionKind.REVIEW: _(
-                    "For the next %(days)s day(s) a moderator reviews what you post "
-                    "anonymously here before it appears, because of your %(what)s: "
-                    "%(reason)s"
-                ),
-            }
-        )
-    notice_send(
-        user=author,
-        text=texts[kind]
-        % {
-            "what": adapter.label(content),
-            "reason": decision.reason,
-            "days": days or 0,
-        },
-        url=adapter.url(content),
-    )
+    return sanction
 
 
 def notices_mark_read(*, user) -> int:

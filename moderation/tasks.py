@@ -4,6 +4,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django_tasks import task
 
+from community.conf import absolute
+
 
 @task()
 def send_notice_email(*, notice_id: int) -> None:
@@ -15,10 +17,16 @@ def send_notice_email(*, notice_id: int) -> None:
         return
     language = getattr(getattr(notice.user, "profile", None), "language", None)
     with translation.override(language or settings.LANGUAGE_CODE):
+        link = (
+            _("Open it: %(url)s") % {"url": absolute(notice.url)} + "\n"
+            if notice.url
+            else ""
+        )
         send_mail(
             subject=_("A note from the moderators"),
             message=notice.text
             + "\n\n"
+            + link
             + _("Your notices: %(url)s")
             % {
                 "url": settings.WAGTAILADMIN_BASE_URL.rstrip("/")

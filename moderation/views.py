@@ -79,7 +79,14 @@ def queue(request):
         item["form"] = DecisionForm(
             prefix=f"case{item['case'].pk}", anonymous=item["anonymous"]
         )
-    return render(request, "moderation/queue.html", {"items": items})
+    return render(
+        request,
+        "moderation/queue.html",
+        {
+            "items": items,
+            "can_view_audit_log": permissions.can_view_audit_log(request.user),
+        },
+    )
 
 
 @login_required
@@ -103,6 +110,7 @@ def decide(request, case_id: int):
             reason=data["reason"],
             body=data["body"],
             days=data["days"],
+            outcome=data["outcome"],
         )
         messages.success(request, _("Done. The decision is in the audit log."))
         return redirect("moderation:queue")
@@ -116,7 +124,15 @@ def decide(request, case_id: int):
                 prefix=f"case{item['case'].pk}", anonymous=item["anonymous"]
             )
         )
-    return render(request, "moderation/queue.html", {"items": items}, status=400)
+    return render(
+        request,
+        "moderation/queue.html",
+        {
+            "items": items,
+            "can_view_audit_log": permissions.can_view_audit_log(request.user),
+        },
+        status=400,
+    )
 
 
 @login_required
@@ -138,6 +154,7 @@ def act(request, content_type_id: int, ref: str):
             reason=data["reason"],
             body=data["body"],
             days=data["days"],
+            outcome=data["outcome"],
         )
         messages.success(request, _("Done. The decision is in the audit log."))
         return redirect(_safe_next(request, adapter.url(content) or "moderation:queue"))

@@ -184,7 +184,7 @@ def test_suspension_reaches_the_author_without_naming_them(profile, author, mode
     with pytest.raises(PermissionDenied, match="suspended until"):
         permissions.check_can_post(author)
     assert (
-        "suspended your posting for 3 day(s)"
+        "you cannot post for the next 3 days"
         in Notice.objects.filter(user=author).first().text
     )
 

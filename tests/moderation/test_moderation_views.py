@@ -116,6 +116,17 @@ def test_audit_log_access(client, as_role, role, status):
     assert client.get("/moderation/audit/").status_code == status
 
 
+@pytest.mark.parametrize(
+    "role,offered", [("moderator", True), ("district_lead", False), ("coach", False)]
+)
+def test_the_queue_links_the_audit_log_only_to_those_who_may_open_it(
+    client, as_role, role, offered
+):
+    client.force_login(as_role(role))
+    page = client.get("/moderation/").content.decode()
+    assert ('href="/moderation/audit/"' in page) is offered
+
+
 def test_moderator_hides_from_the_queue(client, moderator, profile, world):
     for _ in range(1):
         flagger = member(Role.PRACTITIONER, world.other_facility)

@@ -61,18 +61,24 @@ FEED = (".atom", ".rss", ".ics", ".xml", "/feed")
 
 
 @pytest.fixture
-def demo(settings):
-    settings.COMMUNITY = {**settings.COMMUNITY, "ALLOW_DEMO_SEED": True}
+def in_memory_layer(settings):
+    """The in-memory channel layer, whatever the pass: frames stay in this process."""
+    from channels.layers import channel_layers
+
     settings.CHANNEL_LAYERS = {
         "default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}
     }
-    from channels.layers import channel_layers
-
     channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()
+
+
+@pytest.fixture
+def demo(in_memory_layer, settings):
+    settings.COMMUNITY = {**settings.COMMUNITY, "ALLOW_DEMO_SEED": True}
     cache.clear()
     call_command("seed_demo", "--quiet-accounts")
     yield
-    channel_layers.backends.clear()
     cache.clear()
 
 
