@@ -31,8 +31,9 @@ DEFAULTS: dict[str, Any] = {
     # (found by app label, so the events app imports no library code).
     "LIBRARY_RESOURCE_MODEL": "library.ResourcePage",
     # Cadence: months since a facility last met before it is "time to plan the next
-    # one" (2) and "overdue" (3), months in the heat map, and the zone months are
-    # counted in, by district or country slug (or "default"); else TIME_ZONE.
+    # one" (2) and "overdue" (3), months in the heat map. Months are counted in the
+    # district's zone (its country's, ``Organisation.timezone``); CADENCE_TIMEZONES
+    # overrides it by district or country slug (or "default").
     "CADENCE_DUE_MONTHS": 2,
     "CADENCE_OVERDUE_MONTHS": 3,
     "CADENCE_MONTHS_SHOWN": 12,

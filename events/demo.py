@@ -15,10 +15,13 @@ import uuid
 
 from django.utils import timezone
 
+from community.demo import COUNTRY_ZONE
+
 from . import services
 from .models import Event, EventKind, Question, Registration, Visibility
 
-ZONE = "Africa/Kigali"
+# Sessions are typed in the demo country's zone, the one its members read times in.
+ZONE = COUNTRY_ZONE
 NAMESPACE = uuid.UUID("2f7c1e0a-9d1b-4c55-8a8e-5e1d0c0e7a11")
 LIVE_TITLE = "Stopping postpartum haemorrhage in the first hour"
 

@@ -13,7 +13,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from community.models import validate_timezone
+from community import zones
+from community.models import Level, validate_timezone
 
 from . import permissions
 from .models import Event, EventKind, Visibility
@@ -29,6 +30,22 @@ def _local_input(value: datetime.datetime | None, zone: str) -> str:
         return ""
     local = value.astimezone(zoneinfo.ZoneInfo(zone or "UTC"))
     return local.strftime("%Y-%m-%dT%H:%M")
+
+
+def _kind_help(kinds: list[str]) -> str:
+    """Which levels of organisation hold each offered kind ("Webinar (Country,
+    District)"), so an organiser that cannot hold the kind chosen is no surprise."""
+    parts = []
+    for value, label in SCHEDULED_KINDS:
+        if value in kinds:
+            held = permissions.KIND_LEVELS.get(value, ())
+            levels = ", ".join(
+                str(name) for level, name in Level.choices if level in held
+            )
+            parts.append(f"{label} ({levels})")
+    if not parts:
+        return ""
+    return _("Who organises each kind: %(kinds)s.") % {"kinds": "; ".join(parts)}
 
 
 class LocalDateTimeInput(forms.DateTimeInput):
@@ -64,7 +81,6 @@ class EventForm(forms.Form):
     timezone = forms.CharField(
         label=_("Time zone"),
         max_length=64,
-        initial="Africa/Kigali",
         validators=[validate_timezone],
         help_text=_(
             "The start and end are in this zone, e.g. Africa/Kigali. People see "
@@ -121,7 +137,19 @@ class EventForm(forms.Form):
                 "allow_anonymous_questions": event.allow_anonymous_questions,
             }
         super().__init__(*args, **kwargs)
-        self.fields["organiser"].queryset = permissions.organisers_for(user)
+        if event is None:
+            # A new event's times are typed in the organiser's own zone to start with.
+            self.fields["timezone"].initial = str(zones.reader_zone(user))
+        organisers = permissions.organisers_for(user)
+        self.fields["organiser"].queryset = organisers
+        if event is None:
+            # Only the kinds this member may schedule, by the rule that would refuse
+            # the others, and which organisers hold each.
+            kinds = permissions.kinds_for(user, organisers)
+            self.fields["kind"].choices = [
+                (value, label) for value, label in SCHEDULED_KINDS if value in kinds
+            ]
+            self.fields["kind"].help_text = _kind_help(kinds)
         self.fields["language"].choices = [("", _("Any"))] + list(settings.LANGUAGES)
         if event is not None:
             # The kind and organiser stay as scheduled; a new event is simpler.

@@ -60,5 +60,8 @@ class QuestionAdapter(ModerationAdapter):
     def label(self, obj: Question) -> str:
         return _("question")
 
+    def place_name(self, obj: Question) -> str:
+        return obj.event.title
+
 
 register(Question, QuestionAdapter())

@@ -137,7 +137,21 @@ def organisers_for(user, kind: str | None = None):
     qs = community.organisations_where(user, community.Cap.SCHEDULE_EVENTS)
     if kind is not None:
         qs = qs.filter(level__in=KIND_LEVELS.get(kind, frozenset()))
-    return qs.select_related("parent").order_by("level", "name")
+    return qs.select_related("parent__parent").order_by("level", "name")
+
+
+def kinds_for(user, organisers=None) -> list[str]:
+    """The kinds of event the user may schedule: those ``can_create`` allows for at
+    least one organisation they schedule for. The form offers these and no others, so
+    it never offers what it would then refuse."""
+    if organisers is None:
+        organisers = organisers_for(user)
+    organisers = list(organisers)
+    return [
+        kind
+        for kind in EventKind.values
+        if any(can_create(user, organiser, kind) for organiser in organisers)
+    ]
 
 
 def can_schedule_anything(user) -> bool:

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from community import permissions as community
+from community import zones
 from community.models import Level, Organisation
 from community.realtime import broadcast_on_commit, group_name
 from community.text import render
@@ -122,7 +123,7 @@ def event_create(
     title: str,
     starts_at: datetime.datetime,
     ends_at: datetime.datetime,
-    timezone: str = "UTC",  # noqa: A002  (the IANA zone name, as on the model)
+    timezone: str = "",  # noqa: A002  (the IANA zone name; empty: the organiser's)
     description: str = "",
     place: str = "",
     online_url: str = "",
@@ -148,7 +149,7 @@ def event_create(
         description_html=render(description) if description else "",
         starts_at=starts_at,
         ends_at=ends_at,
-        timezone=timezone,
+        timezone=timezone or str(zones.organisation_zone(organiser)),
         place=place,
         online_url=online_url,
         capacity=capacity,

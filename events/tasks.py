@@ -19,6 +19,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tasks import task
 
+from community import zones
+
 from .conf import absolute, setting
 from .models import Event, EventStatus, Registration, RegistrationStatus
 
@@ -31,11 +33,8 @@ def member_language(user) -> str:
 
 
 def member_zone(user) -> zoneinfo.ZoneInfo:
-    name = getattr(getattr(user, "profile", None), "timezone", "") or "UTC"
-    try:
-        return zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo("UTC")
+    """The recipient's zone, by the site's one rule (``community.zones``)."""
+    return zones.reader_zone(user)
 
 
 def _send(*, user, subject: str, template: str, context: dict) -> None:

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from taggit.models import Tag
 
 from community import permissions as community_permissions
+from community import zones
 from community.models import Level, Organisation
 from community.permissions import Cap
 
@@ -37,17 +38,10 @@ from .models import (
 
 
 def viewer_zone(request, event: Event | None = None) -> zoneinfo.ZoneInfo:
-    """The member's own time zone; a visitor sees the event's zone (or UTC)."""
-    user = request.user
-    if user.is_authenticated:
-        profile = getattr(user, "profile", None)
-        name = getattr(profile, "timezone", "") or ""
-        if name:
-            try:
-                return zoneinfo.ZoneInfo(name)
-            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-                pass
-    return zoneinfo.ZoneInfo(event.timezone if event else "UTC")
+    """The reader's zone (``community.zones``: their own choice, else their
+    organisation's country's, else the site's, as for visitors). Event times say the
+    event's own zone beside it when it differs."""
+    return zones.reader_zone(request.user)
 
 
 def _event_or_404(request, pk: int) -> Event:
@@ -124,8 +118,7 @@ def _listing(request, *, past: bool, organisation: Organisation | None = None):
         "kind": kind,
         "tag": tag,
         "organisation": organisation,
-        # Visitors see each event in its own zone; members in theirs.
-        "zone": viewer_zone(request) if request.user.is_authenticated else None,
+        "zone": viewer_zone(request),
         "can_schedule": permissions.can_schedule_anything(request.user),
         "can_view_cadence": Cap.VIEW_DISTRICT_DATA
         in community_permissions.capabilities(request.user),
@@ -446,6 +439,7 @@ def _live_context(request, event: Event, *, typed=None, error=None) -> dict:
     user = request.user
     now = timezone.now()
     items = chat.latest(room)
+    reply_to = request.POST.get("reply_to") or request.GET.get("reply_to")
     return {
         **_qa_context(request, event, now),
         "room": room,
@@ -459,6 +453,7 @@ def _live_context(request, event: Event, *, typed=None, error=None) -> dict:
         "presence": chat.presence_for_page(room.pk),
         "client_id": uuid.uuid4(),
         "typed": typed or {"body": "", "anonymous": room.anonymous_allowed},
+        "replying": chat.quotable(room, reply_to) if reply_to else None,
         "error": error,
         "question_form": QuestionForm(allow_anonymous=event.allow_anonymous_questions),
         "can_join": permissions.can_join(user, event, now),
@@ -494,6 +489,7 @@ def live(request, pk: int):
                 body=typed["body"],
                 client_id=request.POST.get("client_id", ""),
                 anonymous=typed["anonymous"],
+                reply_to_id=chat.quotable_seq(request.POST.get("reply_to")),
                 ip=client_ip(request),
             )
         except chat.ChatError as refused:

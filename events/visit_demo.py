@@ -14,14 +14,15 @@ import datetime
 from django.utils import timezone
 
 from community import services as community_services
-from community.demo import _user
+from community.demo import COUNTRY_ZONE, _user
 from community.models import Membership, Role
 
 from . import visits
 from .models import ExchangeVisit, LearningReport, VisitAction, VisitNotice
 
 A = VisitAction
-ZONE = "Africa/Nairobi"
+# Visits take the host facility's zone (the country's); the demo's days are counted in it.
+ZONE = COUNTRY_ZONE
 # Facility leads the demo needs at the other facilities of Northern Hills (Mount Ravi
 # Clinic keeps none: it never meets, for the cadence's "never").
 LEADS = [
@@ -42,7 +43,7 @@ def _lead(orgs, email: str, name: str, slug: str):
 
 
 def _day(days: int, hour: int = 9) -> datetime.datetime:
-    """``days`` from today at ``hour`` (Nairobi time), in UTC."""
+    """``days`` from today at ``hour`` (the country's time), in UTC."""
     from zoneinfo import ZoneInfo
 
     local = timezone.now().astimezone(ZoneInfo(ZONE)) + datetime.timedelta(days=days)
@@ -64,7 +65,6 @@ def _visit(*, by, visiting, host, objectives, days, pair=False, hours=4):
         objectives=objectives,
         starts_at=_day(days),
         ends_at=_day(days) + datetime.timedelta(hours=hours),
-        timezone_name=ZONE,
     )
     return visit, True
 

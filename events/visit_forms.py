@@ -9,6 +9,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from community import zones
 from community.models import Level, Organisation, validate_timezone
 
 from . import visits
@@ -16,8 +17,9 @@ from .visit_models import PHOTO_EXTENSIONS, PHOTO_MAX_BYTES
 
 
 def _zone_of(user) -> str:
-    profile = getattr(user, "profile", None)
-    return getattr(profile, "timezone", "") or "UTC"
+    """Dates are typed in the organiser's own zone to start with (the one they read
+    times in, ``community.zones``), not UTC."""
+    return str(zones.reader_zone(user))
 
 
 class DatesForm(forms.Form):

@@ -43,6 +43,7 @@ from django.utils.translation import gettext as _
 from django_tasks import task
 
 from community import permissions as cp
+from community import zones
 from community.images import without_metadata
 from community.models import Level, Organisation
 from community.text import render
@@ -298,6 +299,12 @@ def _full_clean(visit: ExchangeVisit) -> None:
     visit.full_clean(exclude=["event", "requested_by", "dates_agreed_by"])
 
 
+def host_zone(host: Organisation) -> str:
+    """A visit's zone unless its organiser gives one: the host facility's (its
+    country's), where the visit happens."""
+    return str(zones.organisation_zone(host))
+
+
 @transaction.atomic
 def visit_request(
     *,
@@ -307,7 +314,7 @@ def visit_request(
     objectives: str,
     starts_at: datetime.datetime,
     ends_at: datetime.datetime,
-    timezone_name: str = "UTC",
+    timezone_name: str = "",
 ) -> ExchangeVisit:
     """A facility asks to visit ``host``; the host's leads decide."""
     if not can_request_for(by, visiting):
@@ -322,7 +329,7 @@ def visit_request(
         objectives=objectives.strip(),
         starts_at=starts_at,
         ends_at=ends_at,
-        timezone=timezone_name,
+        timezone=timezone_name or host_zone(host),
         state=VisitState.REQUESTED,
     )
     _full_clean(visit)
@@ -340,7 +347,7 @@ def visit_pair(
     objectives: str,
     starts_at: datetime.datetime,
     ends_at: datetime.datetime,
-    timezone_name: str = "UTC",
+    timezone_name: str = "",
 ) -> ExchangeVisit:
     """A district lead or coach suggests that ``visiting`` learns from ``host``. The
     visiting facility agrees first, then the host decides as for any request."""
@@ -354,7 +361,7 @@ def visit_pair(
         objectives=objectives.strip(),
         starts_at=starts_at,
         ends_at=ends_at,
-        timezone=timezone_name,
+        timezone=timezone_name or host_zone(host),
         state=VisitState.PAIRING_PROPOSED,
     )
     _full_clean(visit)

@@ -37,7 +37,7 @@ def upcoming_events(request):
         template="events/sections/upcoming.html",
         context={
             "events": events,
-            "zone": viewer_zone(request) if request.user.is_authenticated else None,
+            "zone": viewer_zone(request),
         },
         order=150,
     )

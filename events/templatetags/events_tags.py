@@ -1,4 +1,8 @@
-"""Event times: in the viewer's zone, with the event's own zone noted."""
+"""Event times: in the viewer's zone, with the event's own zone noted.
+
+The viewer's zone is the reader's (``community.zones``), active for the request; a
+template may still pass one explicitly.
+"""
 
 from __future__ import annotations
 
@@ -9,16 +13,13 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
+from community import zones
+
 register = template.Library()
 
 
 def _zone(name) -> zoneinfo.ZoneInfo:
-    if isinstance(name, zoneinfo.ZoneInfo):
-        return name
-    try:
-        return zoneinfo.ZoneInfo(name or "UTC")
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo("UTC")
+    return zones.zone_or_none(name) or zoneinfo.ZoneInfo("UTC")
 
 
 def _span(start, end) -> str:
@@ -32,7 +33,7 @@ def _span(start, end) -> str:
 def event_when(event, viewer_zone=None):
     """ "Tue 3 Dec 2026, 09:00–11:00 (Europe/Paris) · 10:00–12:00 in Africa/Kigali"."""
     own = _zone(event.timezone)
-    viewer = _zone(viewer_zone) if viewer_zone else own
+    viewer = _zone(viewer_zone) if viewer_zone else zones.current()
     start, end = event.starts_at.astimezone(viewer), event.ends_at.astimezone(viewer)
     text = _span(start, end)
     if str(viewer) == str(own):
@@ -55,6 +56,7 @@ def event_when(event, viewer_zone=None):
 
 
 @register.simple_tag
-def event_time(value, viewer_zone):
+def event_time(value, viewer_zone=None):
     """One moment in the viewer's zone ("09:30")."""
-    return f"{value.astimezone(_zone(viewer_zone)):%H:%M}"
+    zone = _zone(viewer_zone) if viewer_zone else zones.current()
+    return f"{value.astimezone(zone):%H:%M}"

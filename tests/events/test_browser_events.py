@@ -158,3 +158,48 @@ def test_schedule_register_calendar_and_live_webinar(browser, site):
     finally:
         for ctx in (lead_ctx, amina_ctx, joseph_ctx):
             ctx.close()
+
+
+def test_webinar_chat_like_a_messaging_app(browser, site):
+    """The space room's journey (tests/browser/chat_journey.py) in a webinar's room,
+    on the live page beside the video link and the questions."""
+    import uuid
+
+    from django.contrib.auth import get_user_model
+
+    from events.models import Event
+    from forums import chat
+    from tests.browser.chat_journey import chat_like_a_person
+
+    server, webinar_id = site
+    live = f"/events/{webinar_id}/live/"
+
+    def history():
+        room = Event.objects.get(pk=webinar_id).room
+        qi = get_user_model().objects.get(email="qi.member@demo.example")
+        for n in range(30):
+            chat.message_send(
+                room=room,
+                author=qi,
+                body=f"Question {n + 1} from the facilities, read out later.",
+                client_id=uuid.uuid4(),
+                rate_limited=False,
+            )
+
+    off_the_loop(history)
+    amina_ctx, amina = new_page(browser, server)
+    joseph_ctx, joseph = new_page(browser, server)
+    try:
+        amina.set_viewport_size({"width": 360, "height": 740})
+        login(amina, "practitioner@demo.example", demo_password(), next_url=live)
+        login(joseph, "qi.member@demo.example", demo_password(), next_url=live)
+
+        def reopen():
+            page = amina_ctx.new_page()
+            page.goto(live)
+            return page
+
+        chat_like_a_person(amina, joseph, reopen)
+    finally:
+        amina_ctx.close()
+        joseph_ctx.close()
