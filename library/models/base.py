@@ -83,10 +83,17 @@ class LibraryIndexPage(LibraryPermissionsMixin, Page):
         verbose_name = _("library index")
 
     def get_context(self, request, *args, **kwargs):
+        from ..permissions import can_submit_case_study
         from ..selectors import library_listing
 
         context = super().get_context(request, *args, **kwargs)
         context["listing"] = library_listing(request=request, index=self)
+        # Offer "share a case study" only to those who may: a link that ends in
+        # "403 Forbidden" is a dead end on a slow connection.
+        user = getattr(request, "user", None)
+        context["can_share_case_study"] = bool(
+            user and user.is_authenticated and can_submit_case_study(user)
+        )
         return context
 
 

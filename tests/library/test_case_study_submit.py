@@ -98,6 +98,25 @@ def test_only_facility_leads_submit(client, library, as_role, role):
     assert client.get(URL).status_code == 403
 
 
+@pytest.mark.parametrize(
+    "role,offered",
+    [
+        ("facility_lead", True),
+        ("practitioner", False),
+        ("outsider", False),
+        ("district_lead", False),
+        (None, False),
+    ],
+)
+def test_the_library_offers_the_form_only_to_those_who_may_submit(
+    client, library, as_role, role, offered
+):
+    if role:
+        client.force_login(as_role(role))
+    html = client.get(library.index.url).content.decode()
+    assert (f'href="{URL}"' in html) is offered
+
+
 def test_visitors_are_asked_to_sign_in(client, library):
     response = client.get(URL)
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]

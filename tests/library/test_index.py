@@ -121,7 +121,9 @@ def test_language_and_year(client, shelf):
 def test_every_facet_state_is_a_plain_canonical_link(client, shelf):
     html = get(client, shelf, "?tag=pph&type=tool")
     nav = html.split('class="facets"', 1)[1].split("</nav>", 1)[0]
-    hrefs = [unescape(h) for h in re.findall(r'href="([^"]+)"', nav)]
+    hrefs = [
+        unescape(h).removesuffix("#results") for h in re.findall(r'href="([^"]+)"', nav)
+    ]
     assert hrefs and all(h.startswith("?") for h in hrefs)
     # Selected values link to the state without them; keys come in one order.
     assert "?tag=pph" in hrefs  # removes type=tool
@@ -227,3 +229,18 @@ def test_resource_page_weighs_at_most_30_kb_with_css_and_js(client, library):
         make_resource(library.index, f"Related {i}", tags=("postpartum haemorrhage",))
     weight = page_weight(client, page.url)
     assert weight.total <= BUDGET, weight
+
+
+def test_on_a_phone_the_results_come_before_the_filters_and_filters_land_on_them(
+    client, shelf
+):
+    html = get(client, shelf, "?type=tool")
+    assert html.index('id="results"') < html.index('id="filters"')
+    # Every filter, clear-all and page link returns to the results, not the page top.
+    filters = html.split('id="filters"', 1)[1].split("</nav>", 1)[0]
+    hrefs = re.findall(r'href="([^"]+)"', filters)
+    assert hrefs and all(href.endswith("#results") for href in hrefs)
+    # The active filter is shown above the results, and removes itself in one tap.
+    active = html.split('class="lib-active"', 1)[1].split("</p>", 1)[0]
+    assert "Tool" in active and 'href="?#results"' in active
+    assert 'href="#filters"' in html
