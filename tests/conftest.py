@@ -136,3 +136,41 @@ def _fresh_library_facet_index():
     facets.forget()
     yield
     facets.forget()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache, as its database starts afresh: a bell count
+    or a site root cached by an earlier test (whose rows were rolled back, and whose ids
+    SQLite hands out again) must not answer for this one. On Redis only the site's own
+    keys go: the channel layer shares the server."""
+    from django.core.cache import cache
+    from django.core.cache.backends.redis import RedisCache
+
+    if isinstance(cache, RedisCache):
+        client = cache._cache.get_client(write=True)
+        keys = list(client.scan_iter(match=f"{cache.key_prefix}:*", count=500))
+        if keys:
+            client.delete(*keys)
+    else:
+        cache.clear()
+    yield
+
+
+@pytest.fixture(scope="module")
+def seeded_demo(django_db_setup, django_db_blocker):
+    """``seed_demo`` once for a whole module whose tests read the demo (or change it in
+    their own transaction, rolled back as usual): it is then undone with the module.
+
+    The seed takes seconds; once per test it was a minute per module."""
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import transaction
+    from django.test import override_settings
+
+    allowed = {**settings.COMMUNITY, "ALLOW_DEMO_SEED": True}
+    with django_db_blocker.unblock(), transaction.atomic():
+        with override_settings(COMMUNITY=allowed):
+            call_command("seed_demo", quiet_accounts=True)
+        yield
+        transaction.set_rollback(True)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.servers import free_port
+from tests.servers import database_url, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -45,16 +45,21 @@ def test_make_runs_daphne_without_an_access_log():
         env={
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "cop_site.settings.test",
+            # The test database: on PostgreSQL the pass's own database does not exist,
+            # and the health check would answer 503 until the deadline.
+            "DATABASE_URL": database_url(),
         },
     )
+    served = None
     try:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
-                urllib.request.urlopen(
+                with urllib.request.urlopen(
                     f"http://127.0.0.1:{port}/healthz?marker=safe-space-write",
                     timeout=2,
-                )
+                ) as response:
+                    served = response.status
                 break
             except OSError:
                 time.sleep(0.2)
@@ -62,5 +67,6 @@ def test_make_runs_daphne_without_an_access_log():
     finally:
         process.terminate()
         output = process.communicate(timeout=10)[0].decode()
+    assert served == 200, output[-2000:]  # a request was served, and not logged
     assert "marker=safe-space-write" not in output
     assert "127.0.0.1:" not in output.replace(f"127.0.0.1:{port}", "")

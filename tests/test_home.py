@@ -1,7 +1,6 @@
 """The home page presents the centre with plugin sections; search spans the pages."""
 
 import pytest
-from django.core.management import call_command
 from wagtail import hooks
 from wagtail.models import Page
 from wagtail.test.utils import WagtailPageTestCase
@@ -16,8 +15,7 @@ from home.models import HomePage, StandardPage
 
 
 @pytest.fixture
-def site(db):
-    call_command("seed_demo", quiet_accounts=True)
+def site(seeded_demo, db):
     return HomePage.objects.get(locale__language_code="en")  # fr: its translation
 
 

@@ -1,9 +1,18 @@
 """Tests: the embedded default, or real services when DATABASE_URL/REDIS_URL are set."""
 
 import os
+from urllib.parse import urlsplit, urlunsplit
 
 from .dev import *  # noqa: F403
-from .dev import BASE_DIR, COMMUNITY, DATABASES, STORAGES
+from .dev import (
+    BASE_DIR,
+    CACHES,
+    CHANNEL_LAYERS,
+    COMMUNITY,
+    DATABASES,
+    REDIS_URL,
+    STORAGES,
+)
 
 DEBUG = False
 SECRET_KEY = "test-only-not-secret-" + "y" * 32
@@ -43,3 +52,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # The realtime watch ticks faster in tests: access re-checks, leases and presence in
 # half a second instead of two.
 FORUMS = {"CHAT_WATCH_SECONDS": 0.5}
+
+# Parallel workers (pytest-xdist) each have their own test database, so ids repeat
+# between them. On Redis each worker gets its own database number too (the URL's, plus
+# the worker's): one worker's "room 5" never hears the other's, and a test's
+# cache.clear() (a FLUSHDB) empties only its own worker's. Servers a test starts
+# inherit the variable and land on the same one.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+if WORKER and REDIS_URL:
+    _url = urlsplit(REDIS_URL)
+    _number = (int(_url.path.strip("/") or 0) + int(WORKER.removeprefix("gw"))) % 16
+    _worker_url = urlunsplit(_url._replace(path=f"/{_number}"))
+    CACHES = {"default": {**CACHES["default"], "LOCATION": _worker_url}}
+    CHANNEL_LAYERS["default"]["CONFIG"]["hosts"][0]["address"] = _worker_url
