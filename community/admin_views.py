@@ -158,7 +158,7 @@ class OrganisationViewSet(ModelViewSet):
     menu_label = _("Organisations")
     add_to_admin_menu = True
     menu_order = 901
-    form_fields = ["name", "slug", "level", "parent", "ownership"]
+    form_fields = ["name", "slug", "level", "parent", "ownership", "timezone"]
     list_display = ["name", "level", "parent", "ownership"]
     list_filter = ["level", "ownership"]
     search_fields = ["name"]

@@ -9,6 +9,11 @@ class CommunityConfig(AppConfig):
 
     def ready(self) -> None:
         from django.apps import apps
+        from django.contrib.auth.signals import user_logged_in
+
+        from .zones import signed_in
+
+        user_logged_in.connect(signed_in, dispatch_uid="community.zones.signed_in")
 
         if apps.is_installed("allauth.mfa") and apps.is_installed(
             "django.contrib.admin"

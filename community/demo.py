@@ -15,6 +15,11 @@ from .models import Level, Organisation, Ownership, Role
 DEFAULT_DEMO_PASSWORD = "learn-together-2026"
 
 COUNTRY = ("Republic of Lumeria", "lumeria")
+# The country's zone: members who chose none read times in it (``community.zones``).
+COUNTRY_ZONE = "Africa/Kigali"
+# Members who chose a zone of their own (the rest follow their organisation): event
+# pages show them their time and the event's beside it.
+OWN_ZONES = {"editor@demo.example": "Europe/London"}
 DISTRICTS = {
     "northern-hills": (
         "Northern Hills District",
@@ -106,12 +111,24 @@ def _slug(name: str) -> str:
     return slugify(name)
 
 
-def _organisation(name, slug, level, parent=None, ownership="") -> Organisation:
+def _organisation(
+    name, slug, level, parent=None, ownership="", timezone_name=""
+) -> Organisation:
     existing = Organisation.objects.filter(slug=slug).first()
     if existing:
+        if timezone_name and not existing.timezone:
+            # Seeded before countries had a zone.
+            services.organisation_set_timezone(
+                organisation=existing, timezone_name=timezone_name
+            )
         return existing
     return services.organisation_create(
-        name=name, slug=slug, level=level, parent=parent, ownership=ownership
+        name=name,
+        slug=slug,
+        level=level,
+        parent=parent,
+        ownership=ownership,
+        timezone_name=timezone_name,
     )
 
 
@@ -127,7 +144,11 @@ def _user(email: str, display_name: str, *, superuser: bool = False):
         user.set_password(demo_password())
         user.is_superuser = user.is_staff = superuser
         user.save()
-        services.profile_update(user=user, display_name=display_name)
+        services.profile_update(
+            user=user,
+            display_name=display_name,
+            timezone_name=OWN_ZONES.get(email, ""),
+        )
         services.profile_accept_code_of_conduct(user=user)
     EmailAddress.objects.get_or_create(
         user=user, email=email, defaults={"verified": True, "primary": True}
@@ -136,7 +157,9 @@ def _user(email: str, display_name: str, *, superuser: bool = False):
 
 
 def seed(context: dict) -> None:
-    country = _organisation(COUNTRY[0], COUNTRY[1], Level.COUNTRY)
+    country = _organisation(
+        COUNTRY[0], COUNTRY[1], Level.COUNTRY, timezone_name=COUNTRY_ZONE
+    )
     orgs = {country.slug: country}
     for slug, (name, facilities) in DISTRICTS.items():
         district = _organisation(name, slug, Level.DISTRICT, parent=country)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.db.models import Prefetch, Q, QuerySet
 from taggit.models import Tag
 
+from .mentions import profile_url
 from .models import Level, Membership, Organisation, Profile
 
 
@@ -69,6 +70,7 @@ def card(profile: Profile) -> dict:
             districts.append(org)
     return {
         "name": profile.public_name,
+        "url": profile_url(profile.user_id) if profile.mention_key else "",
         "facilities": sorted(set(facilities), key=lambda o: o.name)
         if profile.show_facility
         else [],

@@ -1,7 +1,10 @@
+import functools
+from zoneinfo import available_timezones
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from . import services
+from . import services, zones
 from .conf import setting
 from .models import Profile
 from .privacy import imitates_an_alias
@@ -52,6 +55,41 @@ def _language_choices():
     ]
 
 
+# IANA regions a member may live in (legacy aliases such as "US/Eastern" stay out).
+_ZONE_REGIONS = {
+    "Africa",
+    "America",
+    "Antarctica",
+    "Asia",
+    "Atlantic",
+    "Australia",
+    "Europe",
+    "Indian",
+    "Pacific",
+}
+
+
+@functools.cache
+def _zones_by_region() -> tuple:
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for name in sorted(available_timezones()):
+        region, _sep, place = name.partition("/")
+        if region in _ZONE_REGIONS and place:
+            groups.setdefault(region, []).append((name, place.replace("_", " ")))
+    return tuple((region, tuple(groups[region])) for region in sorted(groups))
+
+
+def zone_choices(*, follow_label: str, current: str = "") -> list:
+    """The profile's zone choices: following the organisation (empty) first, then
+    UTC, then every zone under its region. A zone chosen before stays choosable."""
+    choices: list = [("", follow_label), ("UTC", "UTC")]
+    choices += [(region, list(places)) for region, places in _zones_by_region()]
+    known = {"UTC"} | {name for _r, places in _zones_by_region() for name, _p in places}
+    if current and current not in known:
+        choices.append((current, current))
+    return choices
+
+
 class ProfileForm(forms.ModelForm):
     # The host decides which languages exist, so the choices come from its settings.
     language = forms.ChoiceField(
@@ -81,8 +119,23 @@ class ProfileForm(forms.ModelForm):
             "show_expertise",
         ]
 
-    def __init__(self, *args, **kwargs):
+    timezone = forms.ChoiceField(label=_("Time zone"), required=False, choices=())
+
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+        user = user or (self.instance.user if self.instance.user_id else None)
+        own = zones.member_organisation_zone(user)
+        if own is not None:
+            follow = _("Same as my organisation (%(zone)s)") % {"zone": own}
+        else:
+            follow = _("Same as the site (%(zone)s)") % {"zone": zones.site_zone()}
+        self.fields["timezone"].choices = zone_choices(
+            follow_label=follow, current=self.instance.timezone
+        )
+        self.fields["timezone"].help_text = _(
+            "Times on the site and in emails are shown in this zone. Events also "
+            "say their own zone when it differs."
+        )
         if self.instance.pk:
             self.initial["expertise"] = ", ".join(
                 sorted(self.instance.expertise.values_list("name", flat=True))

@@ -1,7 +1,8 @@
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 
-from . import permissions
+from . import permissions, zones
 
 _ALWAYS_ALLOWED = ("/accounts/", "/static/", "/i18n/", "/healthz", "/media/")
 
@@ -26,3 +27,26 @@ class RequireMFAMiddleware:
         ):
             return redirect(f"{reverse('mfa_activate_totp')}?next={request.path}")
         return self.get_response(request)
+
+
+class ReaderZoneMiddleware:
+    """Times on every page in the reader's zone (the rule is ``community.zones``).
+
+    The zone is activated lazily: a request that prints no time looks nothing up, and
+    one that does reads the member's choice from the session (loaded already to know
+    who they are) and their organisation's from the memberships the capability map
+    loads, not the profile.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            zones.recall_choice(request)
+        timezone.activate(zones.LazyZone(lambda: zones.reader_zone(user)))
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()

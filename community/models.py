@@ -21,6 +21,13 @@ class Ownership(models.TextChoices):
 PARENT_LEVEL = {Level.DISTRICT: Level.COUNTRY, Level.FACILITY: Level.DISTRICT}
 
 
+def validate_timezone(value: str) -> None:
+    if value not in available_timezones():
+        raise ValidationError(
+            _("“%(value)s” is not a known time zone."), params={"value": value}
+        )
+
+
 class OrganisationQuerySet(models.QuerySet):
     def within(self, organisation: "Organisation") -> "OrganisationQuerySet":
         """The organisation and everything below it (three levels at most)."""
@@ -57,6 +64,20 @@ class Organisation(models.Model):
         choices=Ownership.choices,
         blank=True,
         help_text=_("Facilities only: public or private."),
+    )
+    # Times are shown to members in their organisation's zone unless they chose one
+    # (``community.zones``): set on the country, followed by its districts and
+    # facilities.
+    timezone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        blank=True,
+        validators=[validate_timezone],
+        help_text=_(
+            "Set it on the country, e.g. Africa/Kigali: its districts and facilities "
+            "follow it. Set it on a district only where that part of the country "
+            "keeps another time."
+        ),
     )
 
     objects = OrganisationQuerySet.as_manager()
@@ -161,13 +182,6 @@ class Membership(models.Model):
         return f"{self.get_role_display()} · {self.organisation}"
 
 
-def validate_timezone(value: str) -> None:
-    if value not in available_timezones():
-        raise ValidationError(
-            _("“%(value)s” is not a known time zone."), params={"value": value}
-        )
-
-
 class Profile(models.Model):
     """What a member chooses to say about themselves. Never shown on anonymous posts."""
 
@@ -175,14 +189,24 @@ class Profile(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
     )
     display_name = models.CharField(_("display name"), max_length=80, blank=True)
+    # The display name folded (case, accents, spaces: ``community.mentions.fold``), so
+    # "@amina uwase" finds "Amina Uwase" in one indexed look-up. Kept by ``save``.
+    mention_key = models.CharField(
+        max_length=200, blank=True, db_index=True, editable=False
+    )
     languages = models.CharField(
         _("languages"),
         max_length=100,
         blank=True,
         help_text=_("Languages you can discuss in, e.g. “English, French”."),
     )
+    # Empty: the member follows their organisation's zone (``community.zones``).
     timezone = models.CharField(
-        _("time zone"), max_length=64, default="UTC", validators=[validate_timezone]
+        _("time zone"),
+        max_length=64,
+        blank=True,
+        default="",
+        validators=[validate_timezone],
     )
     language = models.CharField(
         _("language for emails"),
@@ -221,6 +245,15 @@ class Profile(models.Model):
 
     def __str__(self) -> str:
         return self.public_name
+
+    def save(self, *args, **kwargs):
+        from .mentions import fold
+
+        self.mention_key = fold(self.display_name)
+        fields = kwargs.get("update_fields")
+        if fields is not None and "display_name" in fields:
+            kwargs["update_fields"] = {*fields, "mention_key"}
+        super().save(*args, **kwargs)
 
     @property
     def public_name(self) -> str:

@@ -181,6 +181,42 @@ def is_member_within(user: AnyUser, organisation: Organisation) -> bool:
     return False
 
 
+def role_needed_for(cap: Cap) -> str | None:
+    """The least role that holds ``cap`` (``Role`` lists roles least first)."""
+    return next((r for r in Role.values if cap in ROLE_CAPABILITIES.get(r, ())), None)
+
+
+def how_to_gain(cap: Cap, organisation: Organisation | None = None) -> str:
+    """What to tell a member refused ``cap`` at ``organisation``: the role that would
+    allow it and who gives it, so a refusal says what to do, not only "forbidden".
+    District leads give facility and district roles in their district; the national
+    team gives national ones (``can_assign_role``)."""
+    role = role_needed_for(cap)
+    if role is None:
+        return ""
+    values = {"role": Role(role).label, "organisation": organisation}
+    national = {Role.NATIONAL_TEAM, Role.NATIONAL_EDITOR, Role.MODERATOR}
+    if organisation is None or organisation.level == Level.COUNTRY or role in national:
+        return _("This needs the role “%(role)s”, which the national team gives.") % (
+            values
+        )
+    if organisation.level == Level.FACILITY:
+        return (
+            _(
+                "This needs the role “%(role)s” at %(organisation)s: ask your facility "
+                "lead to have you added (your district lead gives the role)."
+            )
+            % values
+        )
+    return (
+        _(
+            "This needs the role “%(role)s” at %(organisation)s, which your district "
+            "lead gives."
+        )
+        % values
+    )
+
+
 # --- Named questions the plugins ask -------------------------------------------------
 
 

@@ -36,6 +36,13 @@ class NavItem:
     url: str
     order: int = 100
     current: bool = False
+    # Optional extras a host's navigation may show: a class on the link, a decorative
+    # icon (hidden from screen readers), and a count with its spoken label (e.g. the
+    # forums' notification bell: 3, "3 unread").
+    css_class: str = ""
+    icon: str = ""
+    badge: int = 0
+    badge_label: str = ""
 
 
 @dataclass

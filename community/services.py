@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import permissions
+from . import permissions, zones
 from .models import Membership, Organisation, Profile, Role
 from .privacy import imitates_an_alias
 
@@ -23,13 +23,24 @@ def profile_ensure(*, user) -> Profile:
     return profile
 
 
+def _sync_admin_name(user, display_name: str) -> None:
+    """Wagtail's admin names a user by ``get_full_name()``, else the opaque username:
+    keep ``first_name`` the display name, so page history, revisions, locks, workflow
+    and the account menu say who it was. Never the anonymous alias: that is a post's,
+    not a user's."""
+    name = display_name.strip()[:150]
+    if (user.first_name, user.last_name) != (name, ""):
+        user.first_name, user.last_name = name, ""
+        user.save(update_fields=["first_name", "last_name"])
+
+
 @transaction.atomic
 def profile_update(
     *,
     user,
     display_name: str,
     languages: str = "",
-    timezone_name: str = "UTC",
+    timezone_name: str | None = None,
     bio: str = "",
     expertise: list[str] | None = None,
     language: str | None = None,
@@ -41,12 +52,16 @@ def profile_update(
     if language is not None:
         profile.language = language
     profile.languages = languages
-    profile.timezone = timezone_name
+    if timezone_name is not None:
+        # Empty: follow the organisation's zone (``community.zones``).
+        profile.timezone = timezone_name
     profile.bio = bio
     profile.full_clean()
     profile.save()
+    _sync_admin_name(user, display_name)
     if expertise is not None:
         profile.expertise.set(expertise)
+    zones.forget(user)
     return profile
 
 
@@ -120,6 +135,7 @@ def _sync_groups(user) -> None:
     if current - wanted:
         user.groups.remove(*Group.objects.filter(name__in=current - wanted))
     permissions.forget(user)
+    zones.forget(user)
 
 
 @transaction.atomic
@@ -204,7 +220,8 @@ def _announce_grant(membership: Membership, by) -> None:
 
 def _name(user) -> str:
     profile = getattr(user, "profile", None)
-    return (profile.display_name if profile else "") or user.get_username()
+    # Never the opaque username: members are named by their display name only.
+    return (profile.display_name if profile else "") or _("Member")
 
 
 @transaction.atomic
@@ -247,10 +264,26 @@ def organisation_create(
     level: str,
     parent: Organisation | None = None,
     ownership: str = "",
+    timezone_name: str = "",
 ) -> Organisation:
     organisation = Organisation(
-        name=name, slug=slug, level=level, parent=parent, ownership=ownership
+        name=name,
+        slug=slug,
+        level=level,
+        parent=parent,
+        ownership=ownership,
+        timezone=timezone_name,
     )
     organisation.full_clean()
     organisation.save()
+    return organisation
+
+
+def organisation_set_timezone(
+    *, organisation: Organisation, timezone_name: str
+) -> Organisation:
+    """The zone an organisation's members read times in (empty: its parent's)."""
+    organisation.timezone = timezone_name
+    organisation.full_clean()
+    organisation.save(update_fields=["timezone"])
     return organisation

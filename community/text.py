@@ -6,11 +6,17 @@ through; links get ``rel="nofollow ugc noopener"``. User headings start at ``<h3
 because the page owns ``<h1>`` and ``<h2>``.
 """
 
+from __future__ import annotations
+
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import bleach
 from bleach.linkifier import Linker
 from markdown_it import MarkdownIt
+
+if TYPE_CHECKING:
+    from .mentions import Mentions
 
 ALLOWED_TAGS = frozenset(
     {
@@ -82,8 +88,10 @@ def _linker() -> Linker:
     return Linker(callbacks=[_set_rel], skip_tags={"pre", "code"}, parse_email=False)
 
 
-def render(source: str) -> str:
-    """Render untrusted Markdown to safe HTML."""
+def render(source: str, *, mentions: Mentions | None = None) -> str:
+    """Render untrusted Markdown to safe HTML. With ``mentions`` (resolved for the
+    place the text is written, :mod:`community.mentions`), its mentions become links
+    to the members' profiles, added after sanitising."""
     if not source:
         return ""
     html = _markdown().render(source)
@@ -95,12 +103,15 @@ def render(source: str) -> str:
         strip=True,
         strip_comments=True,
     )
-    return _linker().linkify(cleaned)
+    html = _linker().linkify(cleaned)
+    return mentions.link(html) if mentions is not None else html
 
 
-def render_plain(source: str) -> str:
-    """Plain text (chat): no Markdown structure, but links made clickable and escaped."""
+def render_plain(source: str, *, mentions: Mentions | None = None) -> str:
+    """Plain text (chat): no Markdown structure, but links made clickable and escaped;
+    mentions as in :func:`render`."""
     if not source:
         return ""
     escaped = bleach.clean(source, tags=set(), strip=True)
-    return _linker().linkify(escaped).replace("\n", "<br>")
+    html = _linker().linkify(escaped).replace("\n", "<br>")
+    return mentions.link(html) if mentions is not None else html

@@ -7,7 +7,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from . import directory, permissions, services
+from . import directory, mentions, permissions, services, zones
 from .forms import DirectoryFilterForm, ProfileForm
 from .models import Level, Organisation
 from .sections import facility_sections
@@ -18,7 +18,7 @@ DIRECTORY_PER_PAGE = 24
 @login_required
 def profile_edit(request):
     profile = services.profile_ensure(user=request.user)
-    form = ProfileForm(request.POST or None, instance=profile)
+    form = ProfileForm(request.POST or None, instance=profile, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         services.profile_update(
@@ -30,6 +30,7 @@ def profile_edit(request):
             expertise=data["expertise"],
             language=data["language"],
         )
+        zones.remember_choice(request, data["timezone"])
         services.profile_set_directory(
             user=request.user,
             listed=data["listed_in_directory"],
@@ -51,7 +52,10 @@ def profile_edit(request):
             )
         messages.success(request, _("Your profile is saved."))
         return response
-    return render(request, "community/profile_form.html", {"form": form})
+    page = mentions.profile_url(request.user.pk) if profile.mention_key else ""
+    return render(
+        request, "community/profile_form.html", {"form": form, "page_url": page}
+    )
 
 
 def _optional_url(name: str, **kwargs) -> str:
@@ -88,6 +92,30 @@ def member_directory(request):
             if expertise
             else [],
             "listed": services.profile_ensure(user=request.user).listed_in_directory,
+        },
+    )
+
+
+@login_required
+def member_profile(request, pk: int):
+    """A member's page: their name, what they chose to show in the directory, and how
+    to mention them. Nothing they wrote is listed (it could point at anonymous posts);
+    members who cannot be mentioned (no name, hidden by moderators) have no page."""
+    profile = get_object_or_404(
+        mentions.mentionable().select_related("user"), user_id=pk
+    )
+    path = mentions.profile_url(pk)
+    card = directory.card(profile) if profile.listed_in_directory else {}
+    return render(
+        request,
+        "community/member.html",
+        {
+            "name": profile.display_name,
+            "card": card,
+            "is_self": pk == request.user.pk,
+            "mention": f"@{profile.display_name}",
+            "link": request.build_absolute_uri(path),
+            "shared": bool(mentions.shared_names([profile.mention_key])),
         },
     )
 

@@ -4,7 +4,7 @@ import uuid
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 
 
@@ -44,3 +44,12 @@ def healthz(request):
         {"status": "ok" if healthy else "unavailable", "checks": checks},
         status=200 if healthy else 503,
     )
+
+
+def favicon(request):
+    """Browsers ask for ``/favicon.ico`` whatever the page says (for a feed, a
+    calendar file, a bookmark). The site has no icon to send: "nothing" costs no
+    bytes and fills no log with a 404 on every visit."""
+    response = HttpResponse(status=204)
+    response["Cache-Control"] = "public, max-age=604800"
+    return response

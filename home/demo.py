@@ -24,6 +24,12 @@ phone numbers or photos of patients.</li>
 </ul>
 <h2>If something goes wrong</h2>
 <p>Flag the post. A moderator reviews every flag; anonymous authors are never unmasked.</p>
+<h2>If a moderator acted on something you wrote</h2>
+<p>You get a note (in your notices and by email) saying which post, what was decided,
+what it means for you and the moderator's reason. Nobody is told who flagged it.</p>
+<p>Questions, or do you think it was a mistake? Write to the moderators at
+moderators@demo.example: a moderator who did not take the decision looks at it again. A
+hidden post can also be edited and sent back for review.</p>
 """
 ABOUT = """
 <p>The national learning centre for quality of care connects facilities, districts and

@@ -102,6 +102,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "community.middleware.RequireMFAMiddleware",
+    # Times in the reader's zone: theirs, else their organisation's, else TIME_ZONE.
+    "community.middleware.ReaderZoneMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
 

@@ -23,5 +23,3 @@ COMMUNITY = {
 }
 # The demo's partner feeds are local fixture files: only this directory may be read.
 CONNECT = {"LOCAL_FEED_DIRS": [BASE_DIR / "connect" / "fixtures"]}
-# The demo country's months for the cadence tracker (events are in East Africa Time).
-EVENTS = {"CADENCE_TIMEZONES": {"lumeria": "Africa/Kigali"}}

@@ -59,3 +59,14 @@ def test_pages_of_a_signed_in_member_in_french_have_no_wcag_violations(page, dem
     axe_check(page)
     page.goto("/community/profile/")
     axe_check(page)
+
+
+def test_error_pages_have_no_wcag_violations(page, demo_site):
+    response = page.goto("/no/such/page/")
+    assert response.status == 404
+    axe_check(page)
+    login(page, "practitioner@demo.example", "learn-together-2026")
+    response = page.goto("/improvement/f/hillside-district-hospital/data/")
+    assert response.status == 403
+    assert "QI team member" in page.locator("main").inner_text()
+    axe_check(page)
