@@ -9,6 +9,14 @@ class CommunityConfig(AppConfig):
 
     def ready(self) -> None:
         from django.apps import apps
+        from django.conf import settings
+
+        if not getattr(settings, "CHANNEL_LAYERS", None):
+            # A working default, like Django's local-memory cache: realtime within one
+            # process. A host with several workers sets a shared layer (Redis).
+            settings.CHANNEL_LAYERS = {
+                "default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}
+            }
         from django.contrib.auth.signals import user_logged_in
 
         from .zones import signed_in

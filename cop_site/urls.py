@@ -16,16 +16,11 @@ urlpatterns = [
     path("django-admin/", admin.site.urls),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
-    path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("community/", include("community.urls")),
-    path("moderation/", include("moderation.urls")),
     path("search/", home_views.search, name="search"),
-    path("forums/", include("forums.urls")),
-    path("improvement/", include("improvement.urls")),
-    path("library/", include("library.urls")),
-    path("events/", include("events.urls")),
-    path("connect/", include("connect.urls")),
+    # The suite: every plugin under its prefix, and accounts (README, "Add the suite
+    # to an existing Wagtail site").
+    path("", include("community.suite_urls")),
     path("api/v2/", api_router.urls),
     path("sitemap.xml", sitemap, name="sitemap"),
 ]

@@ -80,3 +80,29 @@ def test_no_plugin_imports_the_host():
             ):
                 offenders.append(str(path.relative_to(ROOT)))
     assert offenders == []
+
+
+def test_the_host_takes_in_the_suite_as_any_site_does(settings):
+    """`cop_site` uses the same contract the README gives other sites: one list."""
+    from django.urls import reverse
+
+    from community import suite
+
+    apps = settings.INSTALLED_APPS
+    assert apps[: len(suite.APPS)] == suite.APPS
+    assert len(apps) == len(set(apps))
+    assert settings.MIDDLEWARE[-len(suite.MIDDLEWARE) :] == suite.MIDDLEWARE
+    for name, prefix in suite.PLUGINS.items():
+        assert reverse(f"{name}:" + _any_route(name)).startswith(f"/{prefix}")
+    routes = {str(p.pattern) for p in suite.websocket_urlpatterns()}
+    assert routes == {"ws/forums/threads/<thread:pk>/", "ws/chat/<int:room_id>/"}
+
+
+def _any_route(app: str) -> str:
+    """The name of one argument-free URL of ``app``."""
+    from importlib import import_module
+
+    for pattern in import_module(f"{app}.urls").urlpatterns:
+        if getattr(pattern, "name", None) and not pattern.pattern.converters:
+            return pattern.name
+    raise AssertionError(f"{app} has no argument-free URL")

@@ -11,6 +11,8 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
+from community import suite
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 PROJECT_DIR = BASE_DIR / "cop_site"
 
@@ -35,58 +37,43 @@ DEBUG = False
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
-INSTALLED_APPS = [
-    "daphne",
-    # The plugin suite. `community` is the base the others require.
-    "community",
-    "moderation",
-    "home",
-    "forums",
-    "improvement",
-    "library",
-    "events",
-    "connect",
-    # Wagtail
-    "wagtail.contrib.forms",
-    "wagtail.contrib.redirects",
-    "wagtail.contrib.settings",
-    "wagtail.contrib.routable_page",
-    "wagtail.contrib.sitemaps",
-    "wagtail.contrib.simple_translation",
-    "wagtail.locales",
-    "wagtail.api.v2",
-    "wagtail.embeds",
-    "wagtail.sites",
-    "wagtail.users",
-    "wagtail.snippets",
-    "wagtail.documents",
-    "wagtail.images",
-    "wagtail.search",
-    "wagtail.admin",
-    "wagtail",
-    "modelcluster",
-    "taggit",
-    "django_filters",
-    "rest_framework",
-    # Accounts
-    "allauth",
-    "allauth.account",
-    "allauth.mfa",
-    # Runtime
-    "channels",
-    "django_tasks",
-    "django_tasks_db",
-    # Django
-    "django.contrib.admin",
-    "django.contrib.auth",
-    "django.contrib.contenttypes",
-    "django.contrib.sessions",
-    "django.contrib.messages",
-    "django.contrib.staticfiles",
-    "django.contrib.postgres",
-    "django.contrib.humanize",
-    "django.contrib.sitemaps",
-]
+# The plugin suite first (its apps and the third-party apps they need, in order), then
+# the host's own: the same lines the README gives any Wagtail site.
+INSTALLED_APPS = list(
+    dict.fromkeys(
+        [
+            *suite.APPS,
+            "home",
+            # Wagtail
+            "wagtail.contrib.forms",
+            "wagtail.contrib.redirects",
+            "wagtail.contrib.settings",
+            "wagtail.contrib.sitemaps",
+            "wagtail.contrib.simple_translation",
+            "wagtail.locales",
+            "wagtail.api.v2",
+            "wagtail.embeds",
+            "wagtail.sites",
+            "wagtail.users",
+            "wagtail.admin",
+            "wagtail",
+            "django_filters",
+            "rest_framework",
+            # Tasks: a database queue and `manage.py db_worker` in production
+            "django_tasks_db",
+            # Django
+            "django.contrib.admin",
+            "django.contrib.auth",
+            "django.contrib.contenttypes",
+            "django.contrib.sessions",
+            "django.contrib.messages",
+            "django.contrib.staticfiles",
+            "django.contrib.postgres",
+            "django.contrib.humanize",
+            "django.contrib.sitemaps",
+        ]
+    )
+)
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -100,11 +87,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
-    "allauth.account.middleware.AccountMiddleware",
-    "community.middleware.RequireMFAMiddleware",
-    # Times in the reader's zone: theirs, else their organisation's, else TIME_ZONE.
-    "community.middleware.ReaderZoneMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    *suite.MIDDLEWARE,
 ]
 
 ROOT_URLCONF = "cop_site.urls"

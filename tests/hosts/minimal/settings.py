@@ -5,6 +5,8 @@
 import os
 from pathlib import Path
 
+from community import suite
+
 PLUGINS = [p for p in os.environ.get("COP_TEST_PLUGINS", "").split(",") if p]
 
 SECRET_KEY = "minimal-host-test-only-" + "z" * 40
@@ -43,8 +45,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "allauth.account.middleware.AccountMiddleware",
-    "community.middleware.RequireMFAMiddleware",
+    *suite.MIDDLEWARE,
 ]
 TEMPLATES = [
     {
