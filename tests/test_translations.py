@@ -1,14 +1,22 @@
-"""Every UI string is in English and French: the catalogue is complete and current."""
+"""Every UI string is in English and French: each plugin ships its own catalogue
+(``<app>/locale/fr/LC_MESSAGES/django.po`` and its compiled ``.mo``, in the wheel), the
+host keeps only its own strings in ``locale/``, and every catalogue is complete,
+current and compiled."""
 
 import os
-import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import polib
+import pytest
+
+from community.suite import PLUGINS
+
 ROOT = Path(__file__).resolve().parent.parent
-PO = ROOT / "locale" / "fr" / "LC_MESSAGES" / "django.po"
+RELATIVE = Path("locale", "fr", "LC_MESSAGES", "django.po")
+CATALOGUES = {app: ROOT / app / RELATIVE for app in PLUGINS} | {"host": ROOT / RELATIVE}
 SKIP = {
     ".venv",
     ".git",
@@ -18,67 +26,60 @@ SKIP = {
     ".stamps",
     "tests",
     "bench",
+    "build",
 }
 
 
-def entries(text: str) -> list[dict]:
-    """A small .po reader: msgid, msgid_plural, msgstr / msgstr[n], flags."""
-    found = []
-    for block in text.split("\n\n"):
-        entry: dict = {"flags": "", "msgstr": []}
-        key = None
-        for line in block.splitlines():
-            if line.startswith("#,"):
-                entry["flags"] += line
-            elif line.startswith("#"):
-                continue
-            else:
-                match = re.match(
-                    r'^(msgid_plural|msgid|msgstr(?:\[\d\])?) (".*")$', line
-                )
-                if match:
-                    key = match.group(1)
-                    value = eval(match.group(2))  # noqa: S307 - a quoted PO string
-                    if key.startswith("msgstr"):
-                        entry["msgstr"].append(value)
-                    else:
-                        entry[key] = value
-                elif line.startswith('"') and key:
-                    value = eval(line)  # noqa: S307
-                    if key.startswith("msgstr"):
-                        entry["msgstr"][-1] += value
-                    else:
-                        entry[key] += value
-        if entry.get("msgid"):
-            found.append(entry)
-    return found
+def _live(po: polib.POFile) -> list[polib.POEntry]:
+    return [e for e in po if not e.obsolete]
 
 
-def test_every_french_string_is_translated():
-    missing = [
-        e["msgid"]
-        for e in entries(PO.read_text())
-        if not all(e["msgstr"]) or not e["msgstr"] or "fuzzy" in e["flags"]
-    ]
+@pytest.mark.parametrize("owner", sorted(CATALOGUES))
+def test_every_french_string_is_translated(owner):
+    po = polib.pofile(str(CATALOGUES[owner]))
+    assert not po.metadata_is_fuzzy, "msgfmt skips a fuzzy header (and its plurals)"
+    missing = [e.msgid for e in _live(po) if not e.translated()]
     assert missing == [], f"{len(missing)} untranslated French strings: {missing[:10]}"
 
 
-def test_catalogue_holds_every_translatable_string(tmp_path):
-    """makemessages over a copy of the tree finds nothing the catalogue lacks."""
+@pytest.mark.parametrize("owner", sorted(CATALOGUES))
+def test_the_compiled_catalogue_matches_its_source(owner):
+    """The .mo files are committed (the wheel carries them, as Django's and Wagtail's
+    apps do): each must say what its .po says."""
+    source = CATALOGUES[owner]
+    compiled = source.with_suffix(".mo")
+    assert compiled.exists(), f"run `make messages`: {compiled.relative_to(ROOT)}"
+
+    def table(entries):
+        return {
+            (e.msgctxt, e.msgid): (e.msgstr, dict(sorted(e.msgstr_plural.items())))
+            for e in entries
+            if e.msgid
+        }
+
+    wanted = table(e for e in _live(polib.pofile(str(source))) if e.translated())
+    have = table(polib.mofile(str(compiled)))
+    have = {
+        key: (msgstr, {int(k): v for k, v in plural.items()})
+        for key, (msgstr, plural) in have.items()
+    }
+    wanted = {
+        key: (msgstr, {int(k): v for k, v in plural.items()})
+        for key, (msgstr, plural) in wanted.items()
+    }
+    stale = sorted(str(key[1]) for key in wanted if have.get(key) != wanted[key])
+    assert stale == [], f"run `make messages`: {len(stale)} stale: {stale[:5]}"
+
+
+def test_each_catalogue_holds_its_own_strings_and_nothing_is_missing(tmp_path):
+    """makemessages over a copy of the tree puts each app's strings in that app's
+    catalogue and the host's in ``locale/``; it finds nothing the committed ones lack."""
     copy = tmp_path / "tree"
     shutil.copytree(ROOT, copy, ignore=lambda d, names: [n for n in names if n in SKIP])
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "cop_site.settings.dev"}
     env.pop("DATABASE_URL", None)
     result = subprocess.run(
-        [
-            sys.executable,
-            "manage.py",
-            "makemessages",
-            "-l",
-            "fr",
-            "--no-location",
-            "-v0",
-        ],
+        [sys.executable, "manage.py", "makemessages", "-l", "fr", "-v0"],
         cwd=copy,
         env=env,
         capture_output=True,
@@ -86,11 +87,25 @@ def test_catalogue_holds_every_translatable_string(tmp_path):
         timeout=120,
     )
     assert result.returncode == 0, result.stderr
-    fresh = {e["msgid"] for e in entries((copy / PO.relative_to(ROOT)).read_text())}
-    committed = {
-        e["msgid"] for e in entries(PO.read_text()) if "obsolete" not in e["flags"]
-    }
-    new = sorted(fresh - committed)
-    assert new == [], (
-        f"run `make messages-fr`: strings missing from the catalogue: {new[:10]}"
-    )
+    new = {}
+    for owner, path in CATALOGUES.items():
+        fresh = {
+            e.msgid for e in _live(polib.pofile(str(copy / path.relative_to(ROOT))))
+        }
+        committed = {e.msgid for e in _live(polib.pofile(str(path)))}
+        if fresh - committed:
+            new[owner] = sorted(fresh - committed)[:5]
+    assert new == {}, f"run `make messages-fr`, then translate: {new}"
+
+
+def test_the_host_catalogue_keeps_only_host_strings():
+    """A plugin's string in the host's catalogue would be translated here and not on
+    any other site that installs the plugin."""
+    host = polib.pofile(str(CATALOGUES["host"]))
+    plugin_files = [
+        occurrence
+        for entry in _live(host)
+        for occurrence, _line in entry.occurrences
+        if occurrence.split("/")[0] in PLUGINS
+    ]
+    assert plugin_files == []

@@ -27,7 +27,7 @@ def _shipped(app: str) -> set[str]:
         for path in (ROOT / app).rglob("*")
         if path.is_file()
         and "__pycache__" not in path.parts
-        and path.suffix not in {".pyc", ".mo", ".po"}
+        and path.suffix != ".pyc"
     }
 
 
