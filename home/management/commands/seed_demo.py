@@ -1,7 +1,9 @@
 """Seed the demo learning centre. Idempotent: a second run changes nothing.
 
 Every installed app may ship a ``demo.py`` with ``seed(context)``; they run in
-``INSTALLED_APPS`` order and share ``context`` (organisations, users, pages).
+``INSTALLED_APPS`` order and share ``context`` (organisations, users, pages), except
+that the host's pages (``home``) follow ``community`` at once: the plugins put their
+pages under the home page, and a host lists its own apps after the suite's.
 """
 
 from importlib import import_module
@@ -31,7 +33,7 @@ class Command(BaseCommand):
         # kept in memory rather than printed over the accounts list in the console.
         memory = "django.core.mail.backends.locmem.EmailBackend"
         with override_settings(EMAIL_BACKEND=memory), transaction.atomic():
-            for config in apps.get_app_configs():
+            for config in _in_seed_order(apps.get_app_configs()):
                 try:
                     module = import_module(f"{config.name}.demo")
                 except ModuleNotFoundError as error:
@@ -45,3 +47,10 @@ class Command(BaseCommand):
             for email, role in context.get("accounts", []):
                 label = role.label if role else "superuser (Wagtail admin at /admin/)"
                 self.stdout.write(f"  {email:<32} {label}")
+
+
+def _in_seed_order(configs) -> list:
+    """``community`` (organisations and people), then the host's home page, then the
+    rest in ``INSTALLED_APPS`` order."""
+    first = {"community": 0, "home": 1}
+    return sorted(configs, key=lambda config: first.get(config.name, 2))
