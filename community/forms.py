@@ -2,12 +2,26 @@ import functools
 from zoneinfo import available_timezones
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from . import services, zones
 from .conf import setting
 from .models import Profile
 from .privacy import imitates_an_alias
+
+
+def add_errors(form: forms.Form, error: ValidationError) -> None:
+    """Show a service's ValidationError on the form that called it: each message on
+    its field when the form has that field, else above the form. The form is then
+    shown again with what was typed."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            for item in errors:
+                form.add_error(field if field in form.fields else None, item)
+    else:
+        for message in error.messages:
+            form.add_error(None, message)
 
 
 def _check_display_name(name: str) -> str:

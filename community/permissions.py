@@ -137,7 +137,7 @@ def has_capability(user: AnyUser, cap: Cap, organisation: Organisation | None) -
 
     With ``organisation=None`` the question is "anywhere at all".
     """
-    if getattr(user, "is_superuser", False) and user.is_active:
+    if is_active_superuser(user):
         return True
     memberships = _memberships(user)
     if organisation is None:
@@ -158,7 +158,7 @@ def organisations_with(user: AnyUser, cap: Cap) -> list[Organisation]:
 
 def organisations_where(user: AnyUser, cap: Cap):
     """A queryset of every organisation where the user holds ``cap``."""
-    if getattr(user, "is_superuser", False) and user.is_active:
+    if is_active_superuser(user):
         return Organisation.objects.all()
     roots = [org.pk for org in organisations_with(user, cap)]
     from django.db.models import Q
@@ -218,6 +218,11 @@ def how_to_gain(cap: Cap, organisation: Organisation | None = None) -> str:
 
 
 # --- Named questions the plugins ask -------------------------------------------------
+
+
+def is_active_superuser(user: AnyUser) -> bool:
+    """A superuser whose account is active (a deactivated one holds nothing)."""
+    return bool(getattr(user, "is_superuser", False) and user.is_active)
 
 
 def can_participate(user: AnyUser) -> bool:
@@ -320,7 +325,7 @@ def can_publish_library(
 def is_national_library_editor(user: AnyUser) -> bool:
     """Editors at the country level: they publish anywhere in the library and review
     what district editors submit."""
-    if getattr(user, "is_superuser", False) and user.is_active:
+    if is_active_superuser(user):
         return True
     return any(
         m.organisation.level == Level.COUNTRY

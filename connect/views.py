@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from taggit.models import Tag
 
+from community.forms import add_errors
 from community.models import Level, Organisation
 
 from . import permissions, selectors, services
@@ -16,14 +17,6 @@ from .forms import AnswerForm, NeedForm, TriageForm
 from .models import LearningNeed, NeedNotice, NeedState
 
 MAX_QUERY = 200
-
-
-def _form_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _page(request, **context):
@@ -105,7 +98,7 @@ def need_create(request):
                 tags=data["tags"],
             )
         except ValidationError as error:
-            _form_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(
                 request,
@@ -221,7 +214,7 @@ def need_answer(request, pk: int):
                 note=data["note"],
             )
         except ValidationError as error:
-            _form_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(
                 request, _("The need is answered; everyone who needs it is told.")

@@ -18,17 +18,9 @@ from .models import Post, Space, SpaceMembership, Thread, ThreadKind, Visibility
 _PRIVATE_ATTR = "_forums_private_space_ids"
 
 
-def _is_active(user) -> bool:
-    return bool(getattr(user, "is_authenticated", False) and user.is_active)
-
-
-def _is_superuser(user) -> bool:
-    return _is_active(user) and user.is_superuser
-
-
 def _private_space_ids(user) -> set[int]:
     """Private spaces the user has joined (invitation accepted); cached per user."""
-    if not _is_active(user):
+    if not community.can_participate(user):
         return set()
     cached = getattr(user, _PRIVATE_ATTR, None)
     if cached is None:
@@ -48,13 +40,13 @@ def forget(user) -> None:
 
 
 def _space_filter(user) -> Q:
-    if _is_superuser(user) or community.has_capability(
+    if community.is_active_superuser(user) or community.has_capability(
         user, community.Cap.MODERATE, None
     ):
         # Superusers, and the national safe-space stewards who work the queue.
         return Q()
     visible = Q(visibility=Visibility.PUBLIC)
-    if not _is_active(user):
+    if not community.can_participate(user):
         return visible
     visible |= Q(visibility=Visibility.MEMBERS)
     own_lineage = {
@@ -92,11 +84,11 @@ def _space_visible(user, space: Space) -> bool:
     """The rule of :func:`_space_filter`, for one space already in memory."""
     if space.visibility == Visibility.PUBLIC:
         return True
-    if _is_superuser(user) or community.has_capability(
+    if community.is_active_superuser(user) or community.has_capability(
         user, community.Cap.MODERATE, None
     ):
         return True
-    if not _is_active(user):
+    if not community.can_participate(user):
         return False
     if space.visibility == Visibility.MEMBERS:
         return True
@@ -170,7 +162,9 @@ def can_post_in_space(user, space: Space) -> bool:
     if not community.can_participate(user) or not can_view_space(user, space):
         return False
     if space.visibility == Visibility.PRIVATE:
-        return _is_superuser(user) or space.pk in _private_space_ids(user)
+        return community.is_active_superuser(user) or space.pk in _private_space_ids(
+            user
+        )
     if space.visibility == Visibility.ORGANISATION:
         return community.is_member_within(
             user, space.organisation
@@ -205,7 +199,7 @@ def can_view_post(user, post: Post) -> bool:
         return False
     if not post.hidden:
         return True
-    if _is_active(user) and post.author_id == user.pk:
+    if community.can_participate(user) and post.author_id == user.pk:
         return True
     return can_moderate_space(user, post.thread.space)
 
@@ -224,14 +218,18 @@ def can_edit_post(user, post: Post, *, moderator: bool | None = None) -> bool:
         moderator = can_moderate_space(user, post.thread.space)
     if moderator:
         return True
-    return _is_active(user) and post.author_id == user.pk and not post.thread.locked
+    return (
+        community.can_participate(user)
+        and post.author_id == user.pk
+        and not post.thread.locked
+    )
 
 
 def can_delete_post(user, post: Post) -> bool:
     """Only the author deletes (softly); moderators hide instead, with a record."""
     return (
         post.deleted_at is None
-        and _is_active(user)
+        and community.can_participate(user)
         and post.author_id == user.pk
         and not post.thread.locked
     )
@@ -245,7 +243,7 @@ def can_mark_answer(user, thread: Thread) -> bool:
     """The asker or a moderator of the space marks the answer that helped."""
     if thread.kind != ThreadKind.QUESTION or not can_view_thread(user, thread):
         return False
-    if _is_active(user) and thread.author_id == user.pk:
+    if community.can_participate(user) and thread.author_id == user.pk:
         return True
     return can_moderate_space(user, thread.space)
 

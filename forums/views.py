@@ -15,6 +15,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from taggit.models import Tag
 
+from community.forms import add_errors
+
 from . import fragments, permissions, selectors, services
 from .conf import setting
 from .forms import (
@@ -76,16 +78,6 @@ def _deny_or_login(request, error: PermissionDenied):
     if not request.user.is_authenticated:
         return redirect(f"{reverse('account_login')}?next={request.get_full_path()}")
     raise error
-
-
-def _form_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            for item in errors:
-                form.add_error(field if field in form.fields else None, item)
-    else:
-        for message in error.messages:
-            form.add_error(None, message)
 
 
 # --- Spaces -------------------------------------------------------------------------
@@ -177,7 +169,7 @@ def thread_create(request, slug: str):
                 tags=data["tags"],
             )
         except ValidationError as error:
-            _form_errors(form, error)
+            add_errors(form, error)
         else:
             return redirect(thread)
     return render(
@@ -403,7 +395,7 @@ def reply(request, pk: int):
                 anonymous=form.cleaned_data.get("anonymous", False),
             )
         except ValidationError as error:
-            _form_errors(form, error)
+            add_errors(form, error)
         else:
             return redirect(_post_url(thread, post))
     return render(
@@ -449,7 +441,7 @@ def thread_edit(request, pk: int):
                 tags=data["tags"],
             )
         except ValidationError as error:
-            _form_errors(form, error)
+            add_errors(form, error)
         else:
             return redirect(thread)
     return render(
@@ -522,7 +514,7 @@ def post_edit(request, pk: int):
                 post=post, by=request.user, body=form.cleaned_data["body"]
             )
         except ValidationError as error:
-            _form_errors(form, error)
+            add_errors(form, error)
         else:
             if post.hidden and post.author_id == request.user.pk:
                 messages.success(

@@ -23,15 +23,12 @@ from community.permissions import (
     has_capability,
     home_organisations,
     how_to_gain,
+    is_active_superuser,
     organisations_where,
 )
 
 if TYPE_CHECKING:
     from .models import Project
-
-
-def _is_superuser(user) -> bool:
-    return bool(getattr(user, "is_superuser", False) and user.is_active)
 
 
 def _member_of(user, facility: Organisation) -> bool:
@@ -44,7 +41,7 @@ def _member_of(user, facility: Organisation) -> bool:
 def can_view_facility_data(user, facility: Organisation) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
-    if _is_superuser(user) or _member_of(user, facility):
+    if is_active_superuser(user) or _member_of(user, facility):
         return True
     return has_capability(user, Cap.VIEW_DISTRICT_DATA, facility)
 
@@ -100,7 +97,7 @@ def facilities_visible_to(user) -> QuerySet[Organisation]:
     """Facilities whose charts this user may open."""
     if not getattr(user, "is_authenticated", False):
         return Organisation.objects.none()
-    if _is_superuser(user):
+    if is_active_superuser(user):
         return Organisation.objects.facilities()
     homes = [org.pk for org in home_organisations(user)]
     return Organisation.objects.facilities().filter(
@@ -147,7 +144,7 @@ def projects_visible_to(user, queryset: QuerySet | None = None) -> QuerySet[Proj
     projects = Project.objects.all() if queryset is None else queryset
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return projects.none()
-    if _is_superuser(user):
+    if is_active_superuser(user):
         return projects
     homes = [org.pk for org in home_organisations(user)]
     seen = Q(facility_id__in=homes) | Q(
@@ -160,7 +157,7 @@ def projects_visible_to(user, queryset: QuerySet | None = None) -> QuerySet[Proj
 
 def can_view_project(user, project: Project) -> bool:
     if project.shared and (
-        _is_superuser(user) or has_capability(user, Cap.PARTICIPATE, None)
+        is_active_superuser(user) or has_capability(user, Cap.PARTICIPATE, None)
     ):
         return True
     return can_view_facility_data(user, project.facility)

@@ -15,6 +15,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from community.forms import add_errors
 from community.models import Level, Organisation
 
 from . import importer, permissions, selectors, services
@@ -53,16 +54,6 @@ def _project(pk: int) -> Project:
     return get_object_or_404(
         Project.objects.select_related("facility__parent__parent"), pk=pk
     )
-
-
-def _form_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            for item in errors:
-                form.add_error(field if field in form.fields else None, item)
-    else:
-        for message in error.messages:
-            form.add_error(None, message)
 
 
 # --- Overview and catalogue ------------------------------------------------------------
@@ -122,7 +113,7 @@ def indicator_edit(request, code: str | None = None):
                 indicator=indicator, by=request.user, **fields
             )
         except ValidationError as error:
-            _form_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, _("The catalogue is updated."))
             return redirect(saved)
@@ -220,7 +211,7 @@ def measurement_entry(request, slug: str):
             existing = _existing_month(exists.measurement)
             existing["changed_meanwhile"] = replaces is not None
         except ValidationError as error:
-            _form_errors(form, error)
+            add_errors(form, error)
         else:
             values = {
                 "month": month_label(measurement.period),
@@ -384,7 +375,7 @@ def project_form(request, slug: str | None = None, pk: int | None = None):
                     facility=facility, by=request.user, **data
                 )
         except ValidationError as error:
-            _form_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, _("The project is saved."))
             return redirect(project)
@@ -460,7 +451,7 @@ def cycle_form(request, pk: int | None = None, cycle_pk: int | None = None):
             else:
                 services.cycle_create(change_idea=idea, by=request.user, **data)
         except ValidationError as error:
-            _form_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, _("The PDSA cycle is saved."))
             return redirect(f"{project.get_absolute_url()}#change-{idea.pk}")
