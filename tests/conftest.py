@@ -174,3 +174,15 @@ def seeded_demo(django_db_setup, django_db_blocker):
             call_command("seed_demo", quiet_accounts=True)
         yield
         transaction.set_rollback(True)
+
+
+@pytest.fixture(scope="module")
+def browser(request):
+    """Debian's Chromium for one test module's browser tests (``tests/browser/`` keeps
+    one for the whole package). Started only when a test asks for it."""
+    from tests.browser.helpers import require_chromium, running_chromium
+
+    require_chromium()
+    request.getfixturevalue("django_db_setup")
+    with running_chromium(request.getfixturevalue("django_db_blocker")) as chromium:
+        yield chromium

@@ -17,8 +17,6 @@ from tests.browser.helpers import (
     axe_check,
     login,
     off_the_loop,
-    require_chromium,
-    running_chromium,
 )
 from tests.servers import Server
 
@@ -36,14 +34,6 @@ TITLE = "How do you keep small babies warm at night?"
 # Screenshots a person can look at after a run (ignored by git).
 SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 SHOTS.mkdir(exist_ok=True)
-
-
-@pytest.fixture(scope="module")
-def browser(request):
-    require_chromium()
-    request.getfixturevalue("django_db_setup")
-    with running_chromium(request.getfixturevalue("django_db_blocker")) as chromium:
-        yield chromium
 
 
 @pytest.fixture

@@ -12,8 +12,6 @@ from tests.browser.helpers import (
     axe_check,
     login,
     off_the_loop,
-    require_chromium,
-    running_chromium,
 )
 
 pytestmark = [
@@ -26,14 +24,6 @@ context = browser_fixtures.context
 page = browser_fixtures.page
 # Screenshots a person can look at after a run (ignored by git).
 SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-
-
-@pytest.fixture(scope="module")
-def browser(request):
-    require_chromium()
-    request.getfixturevalue("django_db_setup")
-    with running_chromium(request.getfixturevalue("django_db_blocker")) as chromium:
-        yield chromium
 
 
 @pytest.fixture

@@ -6,8 +6,6 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from tests.browser.helpers import require_chromium, running_chromium
-
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
@@ -33,14 +31,6 @@ FRAME_HTML = (
     '<time datetime="2026-03-10T10:00+0200">10 Mar 2026, 10:00</time></a></header>'
     "<p>Live</p></article>"
 )
-
-
-@pytest.fixture(scope="module")
-def browser(request):
-    require_chromium()
-    request.getfixturevalue("django_db_setup")
-    with running_chromium(request.getfixturevalue("django_db_blocker")) as chromium:
-        yield chromium
 
 
 @pytest.mark.parametrize(

@@ -193,21 +193,11 @@ from _pytest.fixtures import FixtureFunctionDefinition  # noqa: E402
 import tests.browser.conftest as _browser_conftest  # noqa: E402
 from tests.browser.helpers import (  # noqa: E402
     off_the_loop,
-    require_chromium,
-    running_chromium,
 )
 
 for _name, _value in vars(_browser_conftest).items():
     if isinstance(_value, FixtureFunctionDefinition) and _name != "browser":
         globals()[_name] = _value
-
-
-@pytest.fixture(scope="module")
-def browser(request):
-    require_chromium()
-    request.getfixturevalue("django_db_setup")
-    with running_chromium(request.getfixturevalue("django_db_blocker")) as chromium:
-        yield chromium
 
 
 @pytest.fixture

@@ -11,8 +11,6 @@ from tests.browser.helpers import (
     TIMEOUT_MS,
     axe_check,
     off_the_loop,
-    require_chromium,
-    running_chromium,
 )
 from tests.servers import Server
 
@@ -24,14 +22,6 @@ pytestmark = [
 migrated_db = browser_fixtures.migrated_db
 
 BLAME = "It was the night midwife's fault, she is always late."
-
-
-@pytest.fixture(scope="module")
-def browser(request):
-    require_chromium()
-    request.getfixturevalue("django_db_setup")
-    with running_chromium(request.getfixturevalue("django_db_blocker")) as chromium:
-        yield chromium
 
 
 @pytest.fixture
