@@ -40,6 +40,7 @@ from .models import (
     Registration,
     RegistrationStatus,
 )
+from .visits.notices import leads_of, notify
 
 # Every kind of event where facilities meet and share counts.
 SHARING_KINDS = (
@@ -257,8 +258,6 @@ def cadence_invite(
     them one is coming when none is scheduled yet."""
     from django.core.exceptions import PermissionDenied, ValidationError
 
-    from .visits import _notify, leads_of
-
     if not cp.can_view_district_data(by, district):
         raise PermissionDenied(_("You may not follow this district's cadence."))
     if facility.parent_id != district.pk or facility.level != Level.FACILITY:
@@ -266,7 +265,7 @@ def cadence_invite(
     invite = CadenceInvite.objects.create(
         facility=facility, district=district, event=next_collaborative(district), by=by
     )
-    _notify(users=leads_of(facility), kind="invite", invite=invite)
+    notify(users=leads_of(facility), kind="invite", invite=invite)
     return invite
 
 

@@ -19,6 +19,7 @@ from community.demo import COUNTRY_ZONE
 
 from . import services
 from .models import Event, EventKind, Question, Registration, Visibility
+from .visits import demo as visits_demo
 
 # Sessions are typed in the demo country's zone, the one its members read times in.
 ZONE = COUNTRY_ZONE
@@ -331,10 +332,4 @@ def seed(context: dict) -> None:
     _national(users, country)
     _live_webinar(users, country)
     context["events_live_webinar"] = _find(country, LIVE_TITLE)
-
-    try:
-        from events import visit_demo
-    except ModuleNotFoundError:  # exchange visits not there yet
-        return
-    if hasattr(visit_demo, "seed"):
-        visit_demo.seed(context)
+    visits_demo.seed(context)

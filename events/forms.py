@@ -9,7 +9,6 @@ import zoneinfo
 
 from django import forms
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -216,13 +215,6 @@ class EventForm(forms.Form):
             "language": data["language"],
             "allow_anonymous_questions": data["allow_anonymous_questions"],
         }
-
-    def add_service_errors(self, error: ValidationError) -> None:
-        if hasattr(error, "error_dict"):
-            for field, messages in error.message_dict.items():
-                self.add_error(field if field in self.fields else None, messages)
-        else:
-            self.add_error(None, error)
 
 
 class QuestionForm(forms.Form):

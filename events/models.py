@@ -1,5 +1,5 @@
 """Events, registrations and webinar questions (owned here); exchange visits and
-learning reports live in ``visit_models`` and are re-exported at the bottom.
+learning reports live in ``events.visits.models`` and are imported at the bottom.
 
 Times are stored in UTC; ``Event.timezone`` is the zone the organiser entered them in
 and the zone noted beside every time shown. Writes go through ``events.services``.
@@ -343,4 +343,15 @@ class CalendarToken(models.Model):
         return f"calendar of {self.user_id}"
 
 
-from .visit_models import *  # noqa: E402, F403  (exchange visits and learning reports)
+# Exchange visits and learning reports: imported here so they belong to this app.
+from .visits.models import (  # noqa: E402, F401
+    CadenceInvite,
+    ExchangeVisit,
+    LearningReport,
+    ReportComment,
+    ReportPhoto,
+    VisitAction,
+    VisitNotice,
+    VisitState,
+    VisitTransition,
+)

@@ -38,14 +38,6 @@ KIND_LEVELS: dict[str, frozenset[str]] = {
 }
 
 
-def _active(user) -> bool:
-    return bool(getattr(user, "is_authenticated", False) and user.is_active)
-
-
-def _superuser(user) -> bool:
-    return bool(getattr(user, "is_superuser", False) and user.is_active)
-
-
 # --- Seeing -------------------------------------------------------------------------
 
 
@@ -65,10 +57,10 @@ def visible_events_filter(user) -> Q:
     for the organiser, by moderators (they moderate the chat), and by people
     registered for it (e.g. the host team of an exchange visit).
     """
-    if _superuser(user):
+    if community.is_active_superuser(user):
         return Q()
     rule = Q(visibility=Visibility.PUBLIC)
-    if not _active(user):
+    if not community.can_participate(user):
         return rule
     if community.has_capability(user, community.Cap.MODERATE, None):
         return Q()
@@ -91,9 +83,9 @@ def visible_events_filter(user) -> Q:
 
 
 def can_view(user, event: Event) -> bool:
-    if event.visibility == Visibility.PUBLIC or _superuser(user):
+    if event.visibility == Visibility.PUBLIC or community.is_active_superuser(user):
         return True
-    if not _active(user):
+    if not community.can_participate(user):
         return False
     if event.visibility == Visibility.MEMBERS:
         return True
@@ -182,7 +174,7 @@ def can_see_attendance(user, event: Event) -> bool:
 
 
 def registration_of(user, event: Event) -> Registration | None:
-    if not _active(user):
+    if not community.can_participate(user):
         return None
     cache = getattr(event, "_registration_cache", {})
     if user.pk not in cache:

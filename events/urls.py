@@ -31,6 +31,6 @@ urlpatterns: list = [
     path("q/<int:pk>/vote/", views.vote, name="vote"),
     path("q/<int:pk>/answered/", views.answered, name="answered"),
     path("q/<int:pk>/hide/", views.hide_question, name="hide_question"),
-    # Exchange visits and the cadence tracker (events.visit_urls).
-    path("", include("events.visit_urls")),
+    # Exchange visits and the cadence tracker (events.visits.urls).
+    path("", include("events.visits.urls")),
 ]

@@ -20,6 +20,7 @@ from taggit.models import Tag
 
 from community import permissions as community_permissions
 from community import zones
+from community.forms import add_errors
 from community.models import Level, Organisation
 from community.permissions import Cap
 
@@ -215,7 +216,7 @@ def create(request):
                 **form.service_values(),
             )
         except ValidationError as error:
-            form.add_service_errors(error)
+            add_errors(form, error)
         else:
             flash.success(request, _("Event scheduled."))
             return redirect(event)
@@ -236,7 +237,7 @@ def edit(request, pk: int):
                 **form.service_values(),
             )
         except ValidationError as error:
-            form.add_service_errors(error)
+            add_errors(form, error)
         else:
             flash.success(request, _("Event updated."))
             return redirect(event)

@@ -43,7 +43,7 @@ def upcoming_events(request):
     )
 
 
-from events import visit_hooks  # noqa: E402, F401  (exchange visits, cadence)
+from .visits import hooks as visits_hooks  # noqa: E402, F401  (exchange visits)
 
 
 @hooks.register("community_nav_items")

@@ -4,7 +4,7 @@ import community.models
 import django.core.validators
 import django.db.models.deletion
 import events.models
-import events.visit_models
+import events.visits.models
 import taggit.managers
 from django.conf import settings
 from django.db import migrations, models
@@ -197,7 +197,7 @@ class Migration(migrations.Migration):
             name='ReportPhoto',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('image', models.ImageField(height_field='height', upload_to='events/visits/%Y/%m/', validators=[django.core.validators.FileExtensionValidator(['jpg', 'jpeg', 'png', 'webp']), events.visit_models.validate_photo_size], width_field='width')),
+                ('image', models.ImageField(height_field='height', upload_to='events/visits/%Y/%m/', validators=[django.core.validators.FileExtensionValidator(['jpg', 'jpeg', 'png', 'webp']), events.visits.models.validate_photo_size], width_field='width')),
                 ('width', models.PositiveIntegerField(default=0, editable=False)),
                 ('height', models.PositiveIntegerField(default=0, editable=False)),
                 ('alt', models.CharField(help_text='For people who cannot see it. No patients in photos.', max_length=200, verbose_name='description of the photo')),

@@ -17,8 +17,6 @@ from tests.browser.helpers import (
     axe_check,
     login,
     off_the_loop,
-    require_chromium,
-    running_chromium,
 )
 from tests.servers import Server
 
@@ -31,14 +29,6 @@ migrated_db = browser_fixtures.migrated_db
 
 TITLE = "Northern Hills collaborative: waiting times in labour ward"
 WEBINAR = "Live webinar: the first hour after birth"
-
-
-@pytest.fixture(scope="module")
-def browser(request):
-    require_chromium()
-    request.getfixturevalue("django_db_setup")
-    with running_chromium(request.getfixturevalue("django_db_blocker")) as chromium:
-        yield chromium
 
 
 @pytest.fixture

@@ -13,8 +13,6 @@ from tests.browser.helpers import (
     axe_check,
     login,
     off_the_loop,
-    require_chromium,
-    running_chromium,
 )
 from tests.servers import Server
 
@@ -27,14 +25,6 @@ migrated_db = browser_fixtures.migrated_db
 
 # Well under the slow poll (45 s): what arrives this fast came through the socket.
 LIVE_MS = 10_000
-
-
-@pytest.fixture(scope="module")
-def browser(request):
-    require_chromium()
-    request.getfixturevalue("django_db_setup")
-    with running_chromium(request.getfixturevalue("django_db_blocker")) as chromium:
-        yield chromium
 
 
 @pytest.fixture

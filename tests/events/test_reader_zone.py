@@ -14,7 +14,7 @@ from community.models import Role
 from events import cadence, services, tasks
 from events.forms import EventForm
 from events.models import EventKind, ExchangeVisit, Visibility
-from events.visit_forms import VisitRequestForm
+from events.visits.forms import VisitRequestForm
 from tests.factories import member
 
 KIGALI = ZoneInfo("Africa/Kigali")
@@ -114,9 +114,9 @@ def test_a_visit_without_a_zone_takes_its_hosts(kigali, practitioner):
     community_services.organisation_set_timezone(
         organisation=kigali.other_district, timezone_name="Africa/Nairobi"
     )
-    from events import visits
+    from events.visits import services as visit_services
 
-    visit = visits.visit_request(
+    visit = visit_services.visit_request(
         by=practitioner,
         visiting=kigali.facility,
         host=kigali.other_facility,
@@ -129,9 +129,9 @@ def test_a_visit_without_a_zone_takes_its_hosts(kigali, practitioner):
 
 
 def test_visit_pages_show_the_readers_zone(client, kigali, practitioner):
-    from events import visits
+    from events.visits import services as visit_services
 
-    visit = visits.visit_request(
+    visit = visit_services.visit_request(
         by=practitioner,
         visiting=kigali.facility,
         host=kigali.sibling_facility,

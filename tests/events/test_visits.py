@@ -12,7 +12,6 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from community.models import Role
-from events import visits
 from events.models import (
     Event,
     EventKind,
@@ -26,7 +25,11 @@ from events.models import (
     VisitState,
     VisitTransition,
 )
-from events.visits import TRANSITIONS, TransitionNotAllowed
+from events.visits import notices as visit_notices
+from events.visits import permissions as visit_permissions
+from events.visits import services as visit_services
+from events.visits import states as visit_states
+from events.visits.states import TRANSITIONS, TransitionNotAllowed
 from tests.factories import member
 
 S, A = VisitState, VisitAction
@@ -78,7 +81,7 @@ def make_visit(world, facility_lead):
 @pytest.fixture
 def requested(world, facility_lead, host_lead, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        return visits.visit_request(
+        return visit_services.visit_request(
             by=facility_lead,
             visiting=world.facility,
             host=world.sibling_facility,
@@ -91,10 +94,10 @@ def requested(world, facility_lead, host_lead, django_capture_on_commit_callback
 
 def actor_for(side, *, facility_lead, host_lead, district_lead):
     return {
-        visits.VISITING: facility_lead,
-        visits.VISITING_TEAM: facility_lead,
-        visits.HOST: host_lead,
-        visits.DISTRICT: district_lead,
+        visit_states.VISITING: facility_lead,
+        visit_states.VISITING_TEAM: facility_lead,
+        visit_states.HOST: host_lead,
+        visit_states.DISTRICT: district_lead,
     }[side]
 
 
@@ -125,7 +128,7 @@ def test_every_transition_in_the_table_moves_the_visit(
         extra["note"] = "We are renovating the ward that month."
     if action == A.COUNTER:
         extra.update(starts_at=soon(30), ends_at=soon(30) + datetime.timedelta(hours=3))
-    visit = visits.visit_transition(visit=visit, by=by, action=action, **extra)
+    visit = visit_services.visit_transition(visit=visit, by=by, action=action, **extra)
     assert visit.state == move.to
     step = visit.transitions.last()
     assert (step.from_state, step.action, step.to_state) == (state, action, move.to)
@@ -149,7 +152,9 @@ def test_moves_not_in_the_table_raise_a_clear_error(
 ):
     visit = make_visit(state)
     with pytest.raises(TransitionNotAllowed) as caught:
-        visits.visit_transition(visit=visit, by=superuser, action=action, note="x")
+        visit_services.visit_transition(
+            visit=visit, by=superuser, action=action, note="x"
+        )
     assert str(VisitState(state).label) in caught.value.messages[0]
     visit.refresh_from_db()
     assert visit.state == state
@@ -158,12 +163,12 @@ def test_moves_not_in_the_table_raise_a_clear_error(
 def test_a_finished_visit_cannot_be_reopened(make_visit, host_lead):
     visit = make_visit(S.DECLINED)
     with pytest.raises(TransitionNotAllowed):
-        visits.visit_transition(visit=visit, by=host_lead, action=A.ACCEPT)
+        visit_services.visit_transition(visit=visit, by=host_lead, action=A.ACCEPT)
 
 
 def test_declining_needs_a_reason(requested, host_lead):
     with pytest.raises(ValidationError) as caught:
-        visits.visit_transition(visit=requested, by=host_lead, action=A.DECLINE)
+        visit_services.visit_transition(visit=requested, by=host_lead, action=A.DECLINE)
     assert "note" in caught.value.message_dict
     requested.refresh_from_db()
     assert requested.state == S.REQUESTED
@@ -172,7 +177,7 @@ def test_declining_needs_a_reason(requested, host_lead):
 def test_a_visit_is_marked_done_only_once_it_started(make_visit, host_lead):
     visit = make_visit(S.CONFIRMED)
     with pytest.raises(ValidationError):
-        visits.visit_transition(visit=visit, by=host_lead, action=A.COMPLETE)
+        visit_services.visit_transition(visit=visit, by=host_lead, action=A.COMPLETE)
 
 
 # --- Who may do what --------------------------------------------------------------
@@ -194,7 +199,7 @@ def test_a_visit_is_marked_done_only_once_it_started(make_visit, host_lead):
 )
 def test_members_of_a_facility_may_request_on_its_behalf(role, may, as_role, world):
     user = as_role(role)
-    assert visits.can_request_for(user, world.facility) is may
+    assert visit_permissions.can_request_for(user, world.facility) is may
     args = dict(
         by=user,
         visiting=world.facility,
@@ -204,10 +209,10 @@ def test_members_of_a_facility_may_request_on_its_behalf(role, may, as_role, wor
         ends_at=soon() + datetime.timedelta(hours=2),
     )
     if may:
-        assert visits.visit_request(**args).state == S.REQUESTED
+        assert visit_services.visit_request(**args).state == S.REQUESTED
     else:
         with pytest.raises(PermissionDenied):
-            visits.visit_request(**args)
+            visit_services.visit_request(**args)
 
 
 @pytest.mark.parametrize(
@@ -226,13 +231,17 @@ def test_district_leads_and_coaches_pair_facilities_of_their_district(
     role, may, as_role, world
 ):
     user = as_role(role)
-    assert visits.can_pair(user, world.facility, world.sibling_facility) is may
+    assert (
+        visit_permissions.can_pair(user, world.facility, world.sibling_facility) is may
+    )
 
 
 def test_a_district_lead_may_not_pair_across_districts(district_lead, world):
-    assert not visits.can_pair(district_lead, world.facility, world.other_facility)
+    assert not visit_permissions.can_pair(
+        district_lead, world.facility, world.other_facility
+    )
     with pytest.raises(PermissionDenied):
-        visits.visit_pair(
+        visit_services.visit_pair(
             by=district_lead,
             visiting=world.facility,
             host=world.other_facility,
@@ -259,21 +268,25 @@ def test_only_the_host_facilitys_leads_answer_a_request(
     who, may, action, request, requested
 ):
     user = request.getfixturevalue(who)
-    assert (action in visits.allowed_actions(user, requested)) is may
+    assert (action in visit_permissions.allowed_actions(user, requested)) is may
     extra = {"note": "Not this month"}
     if action == A.COUNTER:
         extra.update(starts_at=soon(20), ends_at=soon(20) + datetime.timedelta(hours=2))
     if may:
-        visits.visit_transition(visit=requested, by=user, action=action, **extra)
+        visit_services.visit_transition(
+            visit=requested, by=user, action=action, **extra
+        )
     else:
         with pytest.raises(PermissionDenied):
-            visits.visit_transition(visit=requested, by=user, action=action, **extra)
+            visit_services.visit_transition(
+                visit=requested, by=user, action=action, **extra
+            )
 
 
 def test_a_practitioner_who_asked_answers_the_counter_proposal(
     world, practitioner, host_lead
 ):
-    visit = visits.visit_request(
+    visit = visit_services.visit_request(
         by=practitioner,
         visiting=world.facility,
         host=world.sibling_facility,
@@ -281,22 +294,24 @@ def test_a_practitioner_who_asked_answers_the_counter_proposal(
         starts_at=soon(),
         ends_at=soon() + datetime.timedelta(hours=2),
     )
-    visit = visits.visit_transition(
+    visit = visit_services.visit_transition(
         visit=visit,
         by=host_lead,
         action=A.COUNTER,
         starts_at=soon(21),
         ends_at=soon(21) + datetime.timedelta(hours=2),
     )
-    assert A.ACCEPT in visits.allowed_actions(practitioner, visit)
-    visit = visits.visit_transition(visit=visit, by=practitioner, action=A.ACCEPT)
+    assert A.ACCEPT in visit_permissions.allowed_actions(practitioner, visit)
+    visit = visit_services.visit_transition(
+        visit=visit, by=practitioner, action=A.ACCEPT
+    )
     assert visit.state == S.CONFIRMED
 
 
 def test_a_pairing_is_agreed_by_the_visiting_facility_before_the_host_answers(
     world, district_lead, facility_lead, host_lead
 ):
-    visit = visits.visit_pair(
+    visit = visit_services.visit_pair(
         by=district_lead,
         visiting=world.facility,
         host=world.sibling_facility,
@@ -305,11 +320,13 @@ def test_a_pairing_is_agreed_by_the_visiting_facility_before_the_host_answers(
         ends_at=soon() + datetime.timedelta(hours=3),
     )
     assert visit.state == S.PAIRING_PROPOSED and visit.by_district
-    assert visits.allowed_actions(host_lead, visit) == [A.DECLINE]
-    assert A.AGREE in visits.allowed_actions(facility_lead, visit)
-    visit = visits.visit_transition(visit=visit, by=facility_lead, action=A.AGREE)
+    assert visit_permissions.allowed_actions(host_lead, visit) == [A.DECLINE]
+    assert A.AGREE in visit_permissions.allowed_actions(facility_lead, visit)
+    visit = visit_services.visit_transition(
+        visit=visit, by=facility_lead, action=A.AGREE
+    )
     assert visit.state == S.REQUESTED
-    assert visits.allowed_actions(district_lead, visit) == [A.CANCEL]
+    assert visit_permissions.allowed_actions(district_lead, visit) == [A.CANCEL]
 
 
 # --- Confirmation becomes an event -------------------------------------------------
@@ -318,7 +335,9 @@ def test_a_pairing_is_agreed_by_the_visiting_facility_before_the_host_answers(
 def test_accepting_makes_an_exchange_visit_event_with_both_teams_registered(
     world, requested, facility_lead, host_lead
 ):
-    visit = visits.visit_transition(visit=requested, by=host_lead, action=A.ACCEPT)
+    visit = visit_services.visit_transition(
+        visit=requested, by=host_lead, action=A.ACCEPT
+    )
     event = Event.objects.get(pk=visit.event_id)
     assert event.kind == EventKind.EXCHANGE_VISIT
     assert event.organiser == world.sibling_facility
@@ -337,7 +356,7 @@ def test_a_counter_proposal_accepted_uses_the_new_dates(
     requested, facility_lead, host_lead
 ):
     new_start = soon(40, hours=8)
-    visits.visit_transition(
+    visit_services.visit_transition(
         visit=requested,
         by=host_lead,
         action=A.COUNTER,
@@ -346,7 +365,9 @@ def test_a_counter_proposal_accepted_uses_the_new_dates(
         ends_at=new_start + datetime.timedelta(hours=5),
         timezone_name="Africa/Kigali",
     )
-    visit = visits.visit_transition(visit=requested, by=facility_lead, action=A.ACCEPT)
+    visit = visit_services.visit_transition(
+        visit=requested, by=facility_lead, action=A.ACCEPT
+    )
     assert visit.event.starts_at == new_start
     assert visit.event.timezone == "Africa/Kigali"
     assert visit.dates_agreed_by == host_lead
@@ -355,8 +376,10 @@ def test_a_counter_proposal_accepted_uses_the_new_dates(
 def test_cancelling_a_confirmed_visit_cancels_its_event(
     requested, facility_lead, host_lead
 ):
-    visit = visits.visit_transition(visit=requested, by=host_lead, action=A.ACCEPT)
-    visits.visit_transition(visit=visit, by=facility_lead, action=A.CANCEL)
+    visit = visit_services.visit_transition(
+        visit=requested, by=host_lead, action=A.ACCEPT
+    )
+    visit_services.visit_transition(visit=visit, by=facility_lead, action=A.CANCEL)
     visit.event.refresh_from_db()
     assert visit.event.is_cancelled
 
@@ -364,7 +387,9 @@ def test_cancelling_a_confirmed_visit_cancels_its_event(
 def test_marking_done_records_attendance_for_both_facilities(
     requested, host_lead, facility_lead, world
 ):
-    visit = visits.visit_transition(visit=requested, by=host_lead, action=A.ACCEPT)
+    visit = visit_services.visit_transition(
+        visit=requested, by=host_lead, action=A.ACCEPT
+    )
     past = timezone.now() - datetime.timedelta(days=1)
     ExchangeVisit.objects.filter(pk=visit.pk).update(starts_at=past)
     Event.objects.filter(pk=visit.event_id).update(
@@ -372,7 +397,7 @@ def test_marking_done_records_attendance_for_both_facilities(
     )
     visit.refresh_from_db()
     # The visiting lead marks it done: attendance is recorded on the host's behalf.
-    visits.visit_transition(visit=visit, by=facility_lead, action=A.COMPLETE)
+    visit_services.visit_transition(visit=visit, by=facility_lead, action=A.COMPLETE)
     attended = set(
         Registration.objects.filter(event=visit.event, attended=True).values_list(
             "facility_id", flat=True
@@ -421,7 +446,9 @@ def test_each_answer_tells_the_requesting_side(
             ends_at=soon(extra["days"]) + datetime.timedelta(hours=2),
         )
     with django_capture_on_commit_callbacks(execute=True):
-        visits.visit_transition(visit=requested, by=host_lead, action=action, **kwargs)
+        visit_services.visit_transition(
+            visit=requested, by=host_lead, action=action, **kwargs
+        )
     notice = VisitNotice.objects.filter(user=facility_lead).latest("pk")
     assert notice.transition.action == action
     assert not VisitNotice.objects.filter(
@@ -439,15 +466,15 @@ def test_emails_are_written_in_the_recipients_language(
 
     Profile.objects.update_or_create(user=facility_lead, defaults={"language": "fr"})
     seen = []
-    original = visits.notice_text
+    original = visit_notices.notice_text
 
     def spy(notice):
         seen.append((notice.user_id, translation.get_language()))
         return original(notice)
 
-    monkeypatch.setattr(visits, "notice_text", spy)
+    monkeypatch.setattr(visit_notices, "notice_text", spy)
     with django_capture_on_commit_callbacks(execute=True):
-        visits.visit_transition(visit=requested, by=host_lead, action=A.ACCEPT)
+        visit_services.visit_transition(visit=requested, by=host_lead, action=A.ACCEPT)
     assert (facility_lead.pk, "fr") in seen
 
 
@@ -589,7 +616,7 @@ def test_the_visiting_team_publishes_the_report_and_the_host_is_told(
     completed, practitioner, host_lead, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        report = visits.report_save(
+        report = visit_services.report_save(
             visit=completed,
             by=practitioner,
             saw="A **triage** desk at the gate.",
@@ -606,20 +633,22 @@ def test_the_visiting_team_publishes_the_report_and_the_host_is_told(
 
 def test_the_host_cannot_write_the_visitors_report(completed, host_lead):
     with pytest.raises(PermissionDenied):
-        visits.report_save(visit=completed, by=host_lead, saw="x", will_try="y")
+        visit_services.report_save(visit=completed, by=host_lead, saw="x", will_try="y")
 
 
 def test_the_host_comments_on_the_report(
     completed, practitioner, host_practitioner, other_district_lead
 ):
-    report = visits.report_save(visit=completed, by=practitioner, saw="a", will_try="b")
-    comment = visits.report_comment(
+    report = visit_services.report_save(
+        visit=completed, by=practitioner, saw="a", will_try="b"
+    )
+    comment = visit_services.report_comment(
         report=report, by=host_practitioner, body="Glad it helped!"
     )
     assert ReportComment.objects.get() == comment
     assert VisitNotice.objects.filter(user=practitioner, kind="comment").exists()
     with pytest.raises(PermissionDenied):
-        visits.report_comment(report=report, by=other_district_lead, body="hi")
+        visit_services.report_comment(report=report, by=other_district_lead, body="hi")
 
 
 def test_a_report_with_a_photo_through_the_form(
@@ -681,21 +710,25 @@ def test_the_report_is_shared_to_a_district_space_linking_back(
         organisation=world.district,
         visibility=Visibility.MEMBERS,
     )
-    report = visits.report_save(visit=completed, by=practitioner, saw="a", will_try="b")
-    assert visits.share_spaces(practitioner, report) == [space]
-    thread = visits.report_share(report=report, by=practitioner, space=space)
+    report = visit_services.report_save(
+        visit=completed, by=practitioner, saw="a", will_try="b"
+    )
+    assert visit_permissions.share_spaces(practitioner, report) == [space]
+    thread = visit_services.report_share(report=report, by=practitioner, space=space)
     assert thread.space == space
     assert completed.get_absolute_url() in thread.posts.get().body
     report.refresh_from_db()
     assert report.shared_thread == thread
     with pytest.raises(ValidationError):
-        visits.report_share(report=report, by=practitioner, space=space)
+        visit_services.report_share(report=report, by=practitioner, space=space)
 
 
 def test_a_published_report_is_readable_by_members_but_not_visitors(
     client, completed, practitioner, other_district_lead
 ):
-    visits.report_save(visit=completed, by=practitioner, saw="a desk", will_try="b")
+    visit_services.report_save(
+        visit=completed, by=practitioner, saw="a desk", will_try="b"
+    )
     client.force_login(other_district_lead)
     html = client.get(completed.get_absolute_url()).content.decode()
     assert "a desk" in html and "Timeline" not in html
@@ -708,7 +741,7 @@ def test_the_facility_profile_section_lists_hosted_visits(
 ):
     from community.sections import facility_sections
 
-    visits.report_save(visit=completed, by=practitioner, saw="a", will_try="b")
+    visit_services.report_save(visit=completed, by=practitioner, saw="a", will_try="b")
     request = rf.get("/")
     request.user = practitioner
     (section,) = [
@@ -725,18 +758,19 @@ def test_the_facility_profile_section_lists_hosted_visits(
 
 
 def test_the_demo_has_a_visit_in_each_state_and_every_cadence_state(db):
-    from events import cadence, visit_demo
+    from events import cadence
+    from events.visits import demo as visits_demo
     from tests.factories import seed_foundation
 
     context = seed_foundation()
-    visit_demo.seed(context)
+    visits_demo.seed(context)
     counts = (
         ExchangeVisit.objects.count(),
         LearningReport.objects.count(),
         ReportComment.objects.count(),
         VisitTransition.objects.count(),
     )
-    visit_demo.seed(context)  # idempotent
+    visits_demo.seed(context)  # idempotent
     assert counts == (
         ExchangeVisit.objects.count(),
         LearningReport.objects.count(),
@@ -763,27 +797,27 @@ def test_a_facility_lead_proposes_the_report_to_the_library_as_a_draft(
     Page.objects.get(pk=site.root_page_id).add_child(instance=index)
     index.save_revision().publish()
     library_services.library_setup(index=index)
-    report = visits.report_save(
+    report = visit_services.report_save(
         visit=completed, by=practitioner, saw="Their desk", will_try="A desk"
     )
-    assert not visits.can_propose_to_library(practitioner, report)
-    assert visits.can_propose_to_library(facility_lead, report)
-    page = visits.report_propose_to_library(report=report, by=facility_lead)
+    assert not visit_permissions.can_propose_to_library(practitioner, report)
+    assert visit_permissions.can_propose_to_library(facility_lead, report)
+    page = visit_services.report_propose_to_library(report=report, by=facility_lead)
     case = CaseStudyPage.objects.get(pk=page.pk)
     assert not case.live and case.facility == world.facility
     assert "Their desk" in case.how_found
     report.refresh_from_db()
     assert report.library_page_id == page.pk
-    assert not visits.can_propose_to_library(facility_lead, report)
+    assert not visit_permissions.can_propose_to_library(facility_lead, report)
 
 
 def test_the_reported_visit_page_shows_report_comments_and_actions(
     client, completed, practitioner, host_lead, facility_lead
 ):
-    report = visits.report_save(
+    report = visit_services.report_save(
         visit=completed, by=practitioner, saw="A *calm* gate", will_try="b"
     )
-    visits.report_comment(report=report, by=host_lead, body="Come again")
+    visit_services.report_comment(report=report, by=host_lead, body="Come again")
     client.force_login(facility_lead)
     html = client.get(completed.get_absolute_url()).content.decode()
     assert "<em>calm</em>" in html and "Come again" in html
@@ -836,7 +870,7 @@ def test_a_reports_photo_loses_its_exif_and_gps(
     Image.new("RGB", (40, 30), "white").save(buffer, "JPEG", exif=exif)
     assert b"PhoneMaker" in buffer.getvalue()
     upload = SimpleUploadedFile("ward.jpg", buffer.getvalue(), "image/jpeg")
-    report = visits.report_save(
+    report = visit_services.report_save(
         visit=completed,
         by=practitioner,
         saw="Their board",

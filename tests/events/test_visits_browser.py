@@ -11,8 +11,6 @@ from tests.browser.helpers import (
     axe_check,
     login,
     off_the_loop,
-    require_chromium,
-    running_chromium,
 )
 
 pytestmark = pytest.mark.browser
@@ -21,14 +19,6 @@ PASSWORD = "learn-together-2026"
 CADENCE = "/events/cadence/northern-hills/"
 # The host's flash messages (``<ul role="status">`` in base.html) are not ours to check.
 MAIN = {"include": [["main"]], "exclude": [[".messages"]]}
-
-
-@pytest.fixture(scope="module")
-def browser(request):
-    require_chromium()
-    request.getfixturevalue("django_db_setup")
-    with running_chromium(request.getfixturevalue("django_db_blocker")) as browser:
-        yield browser
 
 
 @pytest.fixture
@@ -48,11 +38,11 @@ def visits_demo(live_server, django_db_serialized_rollback):
     """The foundation's demo and the exchange visits' part of it."""
 
     def seed():
-        from events import visit_demo
+        from events.visits import demo as visits_demo
         from tests.factories import seed_foundation
 
         context = seed_foundation()
-        visit_demo.seed(context)
+        visits_demo.seed(context)
         return context
 
     return off_the_loop(seed)

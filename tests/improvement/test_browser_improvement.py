@@ -14,8 +14,6 @@ from tests.browser.helpers import (
     axe_check,
     login,
     off_the_loop,
-    require_chromium,
-    running_chromium,
 )
 
 pytestmark = pytest.mark.browser
@@ -24,14 +22,6 @@ PASSWORD = "learn-together-2026"
 CHART = "/improvement/f/hillside-district-hospital/MNH-08/"
 # The host's flash messages (``<ul role="status">`` in base.html) are not ours to check.
 MAIN = {"include": [["main"]], "exclude": [[".messages"]]}
-
-
-@pytest.fixture(scope="module")
-def browser(request):
-    require_chromium()
-    request.getfixturevalue("django_db_setup")
-    with running_chromium(request.getfixturevalue("django_db_blocker")) as browser:
-        yield browser
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""Exchange-visit pages: thin, they read the request, ask ``visits`` and render."""
+"""Exchange-visit pages: thin, they read the request, ask ``permissions``, ``services``
+and ``selectors``, and render."""
 
 from __future__ import annotations
 
@@ -10,10 +11,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from community.forms import add_errors
 from community.models import Level, Organisation
 
-from . import visits
-from .visit_forms import (
+from . import notices, permissions, selectors, services
+from .forms import (
     CommentForm,
     CounterForm,
     DeclineForm,
@@ -21,7 +23,7 @@ from .visit_forms import (
     ShareForm,
     VisitRequestForm,
 )
-from .visit_models import ExchangeVisit, LearningReport, VisitAction
+from .models import ExchangeVisit, LearningReport, VisitAction
 
 FORM_ACTIONS = frozenset({VisitAction.DECLINE, VisitAction.COUNTER, VisitAction.REPORT})
 # Moves made through this page's buttons and forms (the report publishes itself).
@@ -30,16 +32,6 @@ PAGE_ACTIONS = frozenset(VisitAction.values) - {
     VisitAction.REQUEST,
     VisitAction.PAIR,
 }
-
-
-def _form_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            for item in errors:
-                form.add_error(field if field in form.fields else None, item)
-    else:
-        for message in error.messages:
-            form.add_error(None, message)
 
 
 def _visit(pk: int) -> ExchangeVisit:
@@ -53,11 +45,11 @@ def _visit(pk: int) -> ExchangeVisit:
 
 @login_required
 def visit_list(request):
-    outgoing, incoming, district = visits.visits_for(request.user)
-    notices = visits.notices_for(request.user)
-    texts = [(visits.notice_text(n), visits.notice_url(n), n.created) for n in notices]
-    if notices:
-        visits.notices_mark_read(user=request.user)
+    outgoing, incoming, district = selectors.visits_for(request.user)
+    unread = notices.notices_for(request.user)
+    texts = [(notices.notice_text(n), notices.notice_url(n), n.created) for n in unread]
+    if unread:
+        notices.notices_mark_read(user=request.user)
     return render(
         request,
         "events/visits/list.html",
@@ -66,8 +58,8 @@ def visit_list(request):
             "incoming": list(incoming[:50]),
             "district": list(district[:50]),
             "notices": texts,
-            "can_request": visits.requesting_facilities(request.user).exists()
-            or visits.pairing_facilities(request.user).exists(),
+            "can_request": permissions.requesting_facilities(request.user).exists()
+            or permissions.pairing_facilities(request.user).exists(),
         },
     )
 
@@ -98,22 +90,22 @@ def visit_request(request):
             "timezone_name": data["timezone"],
         }
         try:
-            if visits.can_request_for(user, data["visiting"]):
-                visit = visits.visit_request(**args)
+            if permissions.can_request_for(user, data["visiting"]):
+                visit = services.visit_request(**args)
                 messages.success(
                     request,
                     _("Your request is sent: %(host)s's leads will answer.")
                     % {"host": visit.host},
                 )
             else:
-                visit = visits.visit_pair(**args)
+                visit = services.visit_pair(**args)
                 messages.success(
                     request,
                     _("The pairing is proposed: %(visiting)s agrees first.")
                     % {"visiting": visit.visiting},
                 )
         except ValidationError as error:
-            _form_errors(form, error)
+            add_errors(form, error)
         except PermissionDenied as error:
             form.add_error(None, str(error))
         else:
@@ -123,9 +115,9 @@ def visit_request(request):
 
 def _detail_context(request, visit: ExchangeVisit, **forms) -> dict:
     user = request.user
-    actions = visits.allowed_actions(user, visit)
+    actions = permissions.allowed_actions(user, visit)
     report = LearningReport.objects.filter(visit=visit).first()
-    party = visits.is_party(user, visit)
+    party = permissions.is_party(user, visit)
     context = {
         "visit": visit,
         "party": party,
@@ -148,19 +140,19 @@ def _detail_context(request, visit: ExchangeVisit, **forms) -> dict:
         if party
         else [],
         "report": report,
-        "can_write_report": visits.can_write_report(user, visit),
+        "can_write_report": permissions.can_write_report(user, visit),
     }
     if report is not None:
         context.update(
             {
                 "photos": list(report.photos.all()),
                 "comments": list(report.comments.select_related("author__profile")),
-                "can_comment": visits.can_comment(user, report),
+                "can_comment": permissions.can_comment(user, report),
                 "comment_form": forms.get("comment_form") or CommentForm(),
-                "can_share": visits.can_share_report(user, report),
+                "can_share": permissions.can_share_report(user, report),
                 "share_form": forms.get("share_form")
-                or ShareForm(spaces=visits.share_spaces(user, report)),
-                "can_propose": visits.can_propose_to_library(user, report),
+                or ShareForm(spaces=permissions.share_spaces(user, report)),
+                "can_propose": permissions.can_propose_to_library(user, report),
                 "shared_thread": report.shared_thread,
             }
         )
@@ -170,8 +162,8 @@ def _detail_context(request, visit: ExchangeVisit, **forms) -> dict:
 @login_required
 def visit_detail(request, pk: int):
     visit = _visit(pk)
-    visits.check_view_visit(request.user, visit)
-    visits.notices_mark_read(user=request.user, visit=visit)
+    permissions.check_view_visit(request.user, visit)
+    notices.notices_mark_read(user=request.user, visit=visit)
     return render(request, "events/visits/detail.html", _detail_context(request, visit))
 
 
@@ -181,7 +173,7 @@ def visit_act(request, pk: int, action: str):
     """One move of the lifecycle. Decline and counter carry a form; errors come back
     on the visit page with what was typed."""
     visit = _visit(pk)
-    visits.check_view_visit(request.user, visit)
+    permissions.check_view_visit(request.user, visit)
     if action not in PAGE_ACTIONS:
         raise Http404
     form = None
@@ -200,7 +192,7 @@ def visit_act(request, pk: int, action: str):
         }
     if form is None or form.is_valid():
         try:
-            visits.visit_transition(
+            services.visit_transition(
                 visit=visit, by=request.user, action=action, **kwargs
             )
         except PermissionDenied:
@@ -210,7 +202,7 @@ def visit_act(request, pk: int, action: str):
                 for message in error.messages:
                     messages.error(request, message)
                 return redirect(visit)
-            _form_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, _("Done. The other side is told."))
             return redirect(visit)
@@ -226,7 +218,7 @@ def visit_act(request, pk: int, action: str):
 @login_required
 def report_edit(request, pk: int):
     visit = _visit(pk)
-    if not visits.can_write_report(request.user, visit):
+    if not permissions.can_write_report(request.user, visit):
         raise PermissionDenied(
             _("The visiting team writes the report once the visit is done.")
         )
@@ -241,7 +233,7 @@ def report_edit(request, pk: int):
         data = form.cleaned_data
         photos = [(data["photo"], data["photo_alt"])] if data.get("photo") else []
         try:
-            visits.report_save(
+            services.report_save(
                 visit=visit,
                 by=request.user,
                 saw=data["saw"],
@@ -250,7 +242,7 @@ def report_edit(request, pk: int):
                 photos=photos,
             )
         except ValidationError as error:
-            _form_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, _("The learning report is published."))
             return redirect(f"{visit.get_absolute_url()}#report")
@@ -277,11 +269,11 @@ def report_comment(request, pk: int):
     form = CommentForm(request.POST)
     if form.is_valid():
         try:
-            visits.report_comment(
+            services.report_comment(
                 report=report, by=request.user, body=form.cleaned_data["body"]
             )
         except ValidationError as error:
-            _form_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, _("Your comment is posted."))
             return redirect(f"{visit.get_absolute_url()}#comments")
@@ -298,14 +290,16 @@ def report_comment(request, pk: int):
 def report_share(request, pk: int):
     visit = _visit(pk)
     report = _report(visit)
-    form = ShareForm(request.POST, spaces=visits.share_spaces(request.user, report))
+    form = ShareForm(
+        request.POST, spaces=permissions.share_spaces(request.user, report)
+    )
     if form.is_valid():
         try:
-            thread = visits.report_share(
+            thread = services.report_share(
                 report=report, by=request.user, space=form.cleaned_data["space"]
             )
         except ValidationError as error:
-            _form_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, _("The report is shared with your district."))
             return redirect(thread)
@@ -323,7 +317,7 @@ def report_propose(request, pk: int):
     visit = _visit(pk)
     report = _report(visit)
     try:
-        visits.report_propose_to_library(report=report, by=request.user)
+        services.report_propose_to_library(report=report, by=request.user)
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)

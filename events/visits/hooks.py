@@ -8,6 +8,9 @@ from wagtail import hooks
 
 from community.sections import FACILITY_SECTIONS_HOOK, HomeSection
 
+from .permissions import can_view_visit, requesting_facilities
+from .selectors import hosted_visits
+
 FACILITY_VISITS_SHOWN = 10
 
 
@@ -16,8 +19,6 @@ def facility_exchange_visits(request, facility) -> HomeSection | None:
     """On a facility's public profile: the exchange visits it hosted, and the
     learning reports from them (linked for those who may read them), plus a one-click
     "Request an exchange visit" for members of other facilities."""
-    from .visits import can_view_visit, hosted_visits, requesting_facilities
-
     user = request.user
     visits = list(hosted_visits(facility)[:FACILITY_VISITS_SHOWN])
     items = [

@@ -17,7 +17,7 @@ from community import services as community_services
 from community.demo import COUNTRY_ZONE, _user
 from community.models import Membership, Role
 
-from . import visits
+from . import services
 from .models import ExchangeVisit, LearningReport, VisitAction, VisitNotice
 
 A = VisitAction
@@ -57,7 +57,7 @@ def _visit(*, by, visiting, host, objectives, days, pair=False, hours=4):
     ).first()
     if existing is not None:
         return existing, False
-    make = visits.visit_pair if pair else visits.visit_request
+    make = services.visit_pair if pair else services.visit_request
     visit = make(
         by=by,
         visiting=visiting,
@@ -109,7 +109,7 @@ def seed(context: dict) -> None:
         days=17,
     )
     if new:
-        visits.visit_transition(
+        services.visit_transition(
             visit=visit,
             by=kato_lead,
             action=A.COUNTER,
@@ -128,7 +128,7 @@ def seed(context: dict) -> None:
         days=30,
     )
     if new:
-        visits.visit_transition(visit=visit, by=lead, action=A.ACCEPT)
+        services.visit_transition(visit=visit, by=lead, action=A.ACCEPT)
 
     # Declined, with the reason.
     visit, new = _visit(
@@ -139,7 +139,7 @@ def seed(context: dict) -> None:
         days=10,
     )
     if new:
-        visits.visit_transition(
+        services.visit_transition(
             visit=visit,
             by=agnes_lead,
             action=A.DECLINE,
@@ -155,7 +155,7 @@ def seed(context: dict) -> None:
         days=45,
     )
     if new:
-        visits.visit_transition(visit=visit, by=lead, action=A.CANCEL)
+        services.visit_transition(visit=visit, by=lead, action=A.CANCEL)
 
     # Done, report still to write: Kato visited St Agnes four months ago (so St
     # Agnes, with nothing since, is overdue in the cadence).
@@ -167,8 +167,8 @@ def seed(context: dict) -> None:
         days=-125,
     )
     if new:
-        visit = visits.visit_transition(visit=visit, by=agnes_lead, action=A.ACCEPT)
-        visits.visit_transition(visit=visit, by=agnes_lead, action=A.COMPLETE)
+        visit = services.visit_transition(visit=visit, by=agnes_lead, action=A.ACCEPT)
+        services.visit_transition(visit=visit, by=agnes_lead, action=A.COMPLETE)
 
     # Reported: Hillside visited Kato six weeks ago; the report, and Kato's comment.
     visit, new = _visit(
@@ -179,10 +179,10 @@ def seed(context: dict) -> None:
         days=-42,
     )
     if new:
-        visit = visits.visit_transition(visit=visit, by=kato_lead, action=A.ACCEPT)
-        visit = visits.visit_transition(visit=visit, by=lead, action=A.COMPLETE)
+        visit = services.visit_transition(visit=visit, by=kato_lead, action=A.ACCEPT)
+        visit = services.visit_transition(visit=visit, by=lead, action=A.COMPLETE)
     if not LearningReport.objects.filter(visit=visit).exists():
-        report = visits.report_save(
+        report = services.report_save(
             visit=visit,
             by=practitioner,
             saw=(
@@ -197,7 +197,7 @@ def seed(context: dict) -> None:
             ),
             contacts="Sister Ama Boateng, in charge of the maternity unit.",
         )
-        visits.report_comment(
+        services.report_comment(
             report=report,
             by=kato_lead,
             body="It was a joy to host you. Come back in three months and tell us "

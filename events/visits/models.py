@@ -1,10 +1,11 @@
 """Exchange visits and their learning reports.
 
 A visit moves through the states of :class:`VisitState`; the moves themselves (who may
-make which, from where to where) live in one table in ``events.visits``. Every move is
-kept as a :class:`VisitTransition`, which is the visit's timeline.
+make which, from where to where) live in one table in ``events.visits.states``. Every
+move is kept as a :class:`VisitTransition`, which is the visit's timeline.
 
-Imported by ``events.models`` before ``Event`` is defined: refer to it by label.
+Imported by name at the bottom of ``events.models``, so the models belong to the
+``events`` app; ``Event`` is referred to by label.
 """
 
 from __future__ import annotations
@@ -17,18 +18,6 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from community.models import Level, validate_timezone
-
-__all__ = [
-    "VisitState",
-    "VisitAction",
-    "ExchangeVisit",
-    "VisitTransition",
-    "LearningReport",
-    "ReportPhoto",
-    "ReportComment",
-    "VisitNotice",
-    "CadenceInvite",
-]
 
 PHOTO_MAX_BYTES = 3 * 1024 * 1024
 PHOTO_EXTENSIONS = ["jpg", "jpeg", "png", "webp"]

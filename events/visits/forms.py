@@ -1,4 +1,5 @@
-"""Forms for exchange visits. They only read input; the rules live in ``visits``."""
+"""Forms for exchange visits. They only read input; the rules live in ``permissions``
+and ``services``."""
 
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from community import zones
 from community.models import Level, Organisation, validate_timezone
 
-from . import visits
-from .visit_models import PHOTO_EXTENSIONS, PHOTO_MAX_BYTES
+from .models import PHOTO_EXTENSIONS, PHOTO_MAX_BYTES
+from .permissions import pairing_facilities, requesting_facilities
 
 
 def _zone_of(user) -> str:
@@ -88,8 +89,8 @@ class VisitRequestForm(DatesForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, user=user, **kwargs)
-        own = visits.requesting_facilities(user)
-        paired = visits.pairing_facilities(user)
+        own = requesting_facilities(user)
+        paired = pairing_facilities(user)
         self.fields["visiting"].queryset = (
             (own | paired).distinct().select_related("parent").order_by("name")
         )
