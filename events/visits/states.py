@@ -53,9 +53,6 @@ TRANSITIONS: dict[tuple[str, str], Move] = {
 # Moves that need words or dates, and so a form of their own.
 NEEDS_NOTE = frozenset({A.DECLINE})
 NEEDS_DATES = frozenset({A.COUNTER})
-OPEN_STATES = frozenset(
-    {S.PAIRING_PROPOSED, S.REQUESTED, S.COUNTER_PROPOSED, S.CONFIRMED}
-)
 # States in which the visit happened (for the facility profile).
 DONE_STATES = frozenset({S.COMPLETED, S.REPORTED})
 
