@@ -1,8 +1,6 @@
 """Fixtures by role over a small country: two districts, three facilities."""
 
-import os
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
@@ -188,22 +186,3 @@ def browser(request):
     request.getfixturevalue("django_db_setup")
     with running_chromium(request.getfixturevalue("django_db_blocker")) as chromium:
         yield chromium
-
-
-def pytest_sessionstart(session) -> None:
-    """Before this worker's SQLite test database is made afresh, remove the write-ahead
-    log and shared-memory index a previous run may have left beside it (a server a
-    test started and killed leaves them). SQLite would read them as belonging to the
-    new file: "disk I/O error" on every later connection."""
-    from django.conf import settings
-
-    database = settings.DATABASES["default"]
-    if database["ENGINE"] != "django.db.backends.sqlite3":
-        return
-    name = database.get("TEST", {}).get("NAME")
-    if not name:
-        return
-    worker = os.environ.get("PYTEST_XDIST_WORKER")
-    base = f"{name}_{worker}" if worker else name
-    for suffix in ("-wal", "-shm", "-journal"):
-        Path(base + suffix).unlink(missing_ok=True)

@@ -47,21 +47,16 @@ def test_the_compiled_catalogue_matches_its_source(owner):
 
     def table(entries):
         return {
-            (e.msgctxt, e.msgid): (e.msgstr, dict(sorted(e.msgstr_plural.items())))
+            (e.msgctxt, e.msgid): (
+                e.msgstr,
+                {int(n): text for n, text in e.msgstr_plural.items()},
+            )
             for e in entries
             if e.msgid
         }
 
     wanted = table(e for e in _live(polib.pofile(str(source))) if e.translated())
     have = table(polib.mofile(str(compiled)))
-    have = {
-        key: (msgstr, {int(k): v for k, v in plural.items()})
-        for key, (msgstr, plural) in have.items()
-    }
-    wanted = {
-        key: (msgstr, {int(k): v for k, v in plural.items()})
-        for key, (msgstr, plural) in wanted.items()
-    }
     stale = sorted(str(key[1]) for key in wanted if have.get(key) != wanted[key])
     assert stale == [], f"run `make messages`: {len(stale)} stale: {stale[:5]}"
 
