@@ -128,6 +128,27 @@ def as_role(request, db):
 
 
 @pytest.fixture(autouse=True)
+def _database_use_declared(request):
+    """pytest-django runs the tests that declare the database (a ``db`` argument or
+    fixture, the marker) before the transactional ones, which leave it empty. A test
+    that reaches it only through ``request.getfixturevalue`` is not seen, runs after
+    them on an empty database, and fails or passes by the luck of the schedule. Say so
+    at once instead."""
+    yield
+    declared = {"db", "transactional_db", "live_server"} & set(
+        request.node.fixturenames
+    )
+    used = {"db", "transactional_db"} & set(request.fixturenames)
+    if used and not declared and not request.node.get_closest_marker("django_db"):
+        pytest.fail(
+            "this test reaches the database only through request.getfixturevalue;"
+            " ask for `db` in its arguments so that pytest-django orders it with the"
+            " tests that use the database",
+            pytrace=False,
+        )
+
+
+@pytest.fixture(autouse=True)
 def _fresh_library_facet_index():
     """Each test's database starts afresh (rolled back); so must the library's
     in-memory facet index, which only live changes would otherwise replace."""

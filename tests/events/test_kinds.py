@@ -43,13 +43,13 @@ def offered(user) -> set[str]:
 
 
 @pytest.mark.parametrize("role", sorted(EXPECTED))
-def test_form_offers_the_kinds_of_each_role(request, role):
+def test_form_offers_the_kinds_of_each_role(request, db, role):
     user = request.getfixturevalue(role)
     assert offered(user) == EXPECTED[role]
 
 
 @pytest.mark.parametrize("role", sorted(EXPECTED))
-def test_offered_kinds_agree_with_the_rule_that_refuses(request, role):
+def test_offered_kinds_agree_with_the_rule_that_refuses(request, db, role):
     user = request.getfixturevalue(role)
     organisers = list(permissions.organisers_for(user))
     for kind in ALL:
