@@ -1,5 +1,6 @@
 """Fixtures by role over a small country: two districts, three facilities."""
 
+import os
 from dataclasses import dataclass
 
 import pytest
@@ -176,6 +177,46 @@ def _fresh_cache():
     else:
         cache.clear()
     yield
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(
+    request, django_test_environment, django_db_blocker, django_db_modify_db_settings
+):
+    """pytest-django's, except that parallel workers clone one migrated template
+    (``tests/databases.py``) instead of each migrating its own database."""
+    from django.test.utils import setup_databases, teardown_databases
+
+    from tests import databases
+
+    verbosity = request.config.option.verbose
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    with django_db_blocker.unblock():
+        if worker:
+            run = os.environ["PYTEST_XDIST_TESTRUNUID"]
+            state = databases.setup_worker_database(worker, run, verbosity)
+        else:
+            config = setup_databases(verbosity=verbosity, interactive=False)
+    yield
+    with django_db_blocker.unblock():
+        if worker:
+            databases.teardown_worker_database(state, verbosity)
+        else:
+            teardown_databases(config, verbosity=verbosity)
+
+
+def pytest_sessionfinish(session):
+    """The controller of parallel workers removes their template database."""
+    if hasattr(session.config, "workerinput") or not session.config.getoption(
+        "numprocesses", None
+    ):
+        return
+    from pytest_django.plugin import blocking_manager_key
+
+    from tests import databases
+
+    with session.config.stash[blocking_manager_key].unblock():
+        databases.drop_template()
 
 
 @pytest.fixture(scope="module")
