@@ -219,6 +219,47 @@ def pytest_sessionfinish(session):
         databases.drop_template()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _flush_only_filled_tables_on_postgresql():
+    """Transactional tests empty the database after each test with ``flush``, which on
+    PostgreSQL truncates every one of the ~260 tables: most of a second each time,
+    though a test fills a dozen. Deleting the rows of the tables that hold any leaves
+    the same empty database in a tenth of the time. (Foreign keys are deferred to the
+    flush's commit; sequences are left alone, as ``reset_sequences=False`` asks.)
+    SQLite's flush already deletes."""
+    from django.core.management.commands import flush
+
+    truncate = flush.sql_flush
+
+    def sql_flush(style, connection, reset_sequences=True, allow_cascade=False):
+        if connection.vendor != "postgresql" or reset_sequences:
+            return truncate(
+                style,
+                connection,
+                reset_sequences=reset_sequences,
+                allow_cascade=allow_cascade,
+            )
+        tables = connection.introspection.django_table_names(
+            only_existing=True, include_views=False
+        )
+        if not tables:
+            return []
+        # Table names from Django's own introspection, quoted: nothing from input.
+        name = connection.ops.quote_name
+        probe = " UNION ALL ".join(
+            f"SELECT {i} WHERE EXISTS (SELECT 1 FROM {name(table)})"  # noqa: S608
+            for i, table in enumerate(tables)
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(probe)
+            filled = [tables[i] for (i,) in cursor.fetchall()]
+        return [f"DELETE FROM {name(table)};" for table in filled]  # noqa: S608
+
+    flush.sql_flush = sql_flush
+    yield
+    flush.sql_flush = truncate
+
+
 @pytest.fixture(scope="module")
 def seeded_demo(django_db_setup, django_db_blocker):
     """``seed_demo`` once for a whole module whose tests read the demo (or change it in
