@@ -219,6 +219,34 @@ def pytest_sessionfinish(session):
         databases.drop_template()
 
 
+MACHINE = pytest.StashKey[tuple]()
+
+
+def pytest_sessionstart(session):
+    """How fast the machine was, so a run's time can be read (shared machines drift
+    by half or more between hours)."""
+    if not hasattr(session.config, "workerinput"):
+        from bench.machine import machine_times, speed_ms
+
+        session.config.stash[MACHINE] = (speed_ms(), machine_times())
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    if MACHINE not in config.stash:
+        return
+    from bench.machine import machine_times, speed_ms
+
+    speed, (busy, total, stolen) = config.stash[MACHINE]
+    after, (busy_after, total_after, stolen_after) = speed_ms(), machine_times()
+    ticks = max(total_after - total, 1)
+    terminalreporter.write_line(
+        f"machine: speed {speed} ms at the start and {after} ms at the end"
+        " (bench.machine.speed_ms, lower is faster);"
+        f" CPU busy {(busy_after - busy) / ticks:.0%} of {os.cpu_count()} cores"
+        f" over the run, stolen {(stolen_after - stolen) / ticks:.0%}"
+    )
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _flush_only_filled_tables_on_postgresql():
     """Transactional tests empty the database after each test with ``flush``, which on
