@@ -66,7 +66,7 @@ def running_chromium(django_db_blocker) -> Iterator:
         finally:
             browser.close()
             with django_db_blocker.unblock():
-                _restore_migrated_rows()
+                restore_migrated_rows()
                 connections.close_all()
 
 
@@ -117,7 +117,7 @@ def _carry_serialized_contents(outside: dict) -> None:
             connections[alias]._test_serialized_contents = snapshot
 
 
-def _restore_migrated_rows() -> None:
+def restore_migrated_rows() -> None:
     _flush_serialized_databases()
     for alias in _serialized_aliases():
         connection = connections[alias]
