@@ -184,8 +184,8 @@ def test_two_browsers_one_without_websockets_see_every_message_once(
         )
         send(page_a, "Thank you!")
         page_b.locator(".chat-log li", has_text="Thank you!").wait_for(timeout=15000)
+        page_a.wait_for_timeout(3500)  # one more poll: nothing may come twice
         for page in (page_a, page_b):
-            page.wait_for_timeout(3500)  # one more poll: nothing may come twice
             texts = page.locator(".chat-log li .chat-body").all_inner_texts()
             assert texts == [
                 "Is the oxytocin back in the fridge?",
