@@ -157,15 +157,19 @@ def _content_types_as_the_database_has_them(request):
     transactional test without a snapshot would write rows that point at those cached
     ids, which are no longer there (a foreign-key failure at commit). Such a test
     starts with an empty cache, so content types are read, or made, afresh."""
+    from pytest_django.fixtures import validate_django_db
+
+    # Read as pytest-django reads them: the marker (positional or keyword) and the
+    # fixtures a test asks for.
     marker = request.node.get_closest_marker("django_db")
+    transaction, reset_sequences, _dbs, serialized_rollback, _apps = (
+        validate_django_db(marker) if marker else (False, False, None, False, None)
+    )
     names = set(request.node.fixturenames)
     transactional = bool(
-        {"transactional_db", "live_server"} & names
-        or (marker and marker.kwargs.get("transaction"))
+        {"transactional_db", "live_server"} & names or transaction or reset_sequences
     )
-    serialized = "django_db_serialized_rollback" in names or bool(
-        marker and marker.kwargs.get("serialized_rollback")
-    )
+    serialized = "django_db_serialized_rollback" in names or serialized_rollback
     if transactional and not serialized:
         from django.contrib.contenttypes.models import ContentType
 
