@@ -96,13 +96,23 @@ def teardown_worker_database(state: dict, verbosity: int = 0) -> None:
 
 
 def drop_template(verbosity: int = 0) -> None:
-    """In the controller once the workers are done: remove the run's template."""
+    """In the controller once the workers are done: remove the run's template, and
+    any worker's copy its worker could not drop (a server's last connection was still
+    closing)."""
     (alias,) = settings.DATABASES
     connection = connections[alias]
     template = template_name(unsuffixed_test_name(alias))
     if connection.vendor == "sqlite":
-        for suffix in ("", "-wal", "-shm"):
-            Path(template + suffix).unlink(missing_ok=True)
+        root, ext = os.path.splitext(template)
+        for path in [Path(template), *Path(root).parent.glob(f"{Path(root).name}_gw*")]:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
         return
     with connection.creation._nodb_cursor() as cursor:
-        cursor.execute(f"DROP DATABASE IF EXISTS {connection.ops.quote_name(template)}")
+        cursor.execute(
+            "SELECT datname FROM pg_database WHERE datname = %s OR datname LIKE %s",
+            [template, template.replace("_", r"\_") + r"\_gw%"],
+        )
+        for (name,) in cursor.fetchall():
+            quoted = connection.ops.quote_name(name)
+            cursor.execute(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)")
