@@ -322,6 +322,24 @@ def _flush_only_filled_tables_on_postgresql():
     flush.sql_flush = truncate
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _snapshots_restore_into_an_empty_database():
+    """Every ``serialized_rollback`` restore, pytest-django's and the browser tests',
+    starts from an emptied database (``databases.restore_into_an_empty_database``)."""
+    from django.db.backends.base.creation import BaseDatabaseCreation
+
+    from tests import databases
+
+    deserialize = BaseDatabaseCreation.deserialize_db_from_string
+
+    def restore(creation, data):
+        databases.restore_into_an_empty_database(creation, data, deserialize)
+
+    BaseDatabaseCreation.deserialize_db_from_string = restore
+    yield
+    BaseDatabaseCreation.deserialize_db_from_string = deserialize
+
+
 @pytest.fixture(scope="module")
 def seeded_demo(django_db_setup, django_db_blocker):
     """``seed_demo`` once for a whole module whose tests read the demo (or change it in

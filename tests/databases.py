@@ -116,3 +116,40 @@ def drop_template(verbosity: int = 0) -> None:
         for (name,) in cursor.fetchall():
             quoted = connection.ops.quote_name(name)
             cursor.execute(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)")
+
+
+def restore_into_an_empty_database(creation, data: str, deserialize) -> None:
+    """Restore a ``serialized_rollback`` snapshot into an emptied database.
+
+    Django restores a snapshot into whatever the last test left. After a transactional
+    test without a snapshot, that is a database whose flush re-ran ``post_migrate``
+    and re-created content types (and permissions, the default site) under new ids, and
+    the restore fails on them ("UNIQUE constraint failed: django_content_type"): an
+    order-dependent failure that only a worker's particular mix of tests shows. So the
+    database is emptied first, without ``post_migrate``, and the snapshot's content
+    types are cached under the ids it gives them: restoring builds Wagtail ``Task``
+    rows, which ask for their content type, and a cold cache would insert one that the
+    snapshot then collides with.
+    """
+    import json
+
+    from django.contrib.contenttypes.models import ContentType
+    from django.core.management import call_command
+
+    alias = creation.connection.alias
+    call_command(
+        "flush",
+        database=alias,
+        interactive=False,
+        verbosity=0,
+        inhibit_post_migrate=True,
+        # As TransactionTestCase does: the snapshot restores explicit ids and does
+        # not move sequences, so they must stay past the migrated rows.
+        reset_sequences=False,
+    )
+    ContentType.objects.clear_cache()
+    for row in json.loads(data):
+        if row["model"] == "contenttypes.contenttype":
+            content_type = ContentType(pk=row["pk"], **row["fields"])
+            ContentType.objects._add_to_cache(alias, content_type)
+    deserialize(creation, data)

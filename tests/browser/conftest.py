@@ -21,7 +21,6 @@ from .helpers import (  # noqa: F401 - re-exported for browser tests elsewhere
     CHROMIUM_ARGS,
     TIMEOUT_MS,
     _carry_serialized_contents,
-    cache_snapshot_content_types,
     off_the_loop,
     require_chromium,
     running_chromium,
@@ -45,7 +44,6 @@ def migrated_db(live_server, django_db_serialized_rollback) -> None:
     ``django_db_serialized_rollback`` restores the rows migrations create (Wagtail's
     root page, default site, content types) that the transactional flush removes.
     """
-    cache_snapshot_content_types()
 
 
 @pytest.fixture

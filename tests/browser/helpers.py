@@ -1,6 +1,5 @@
 """Helpers for browser tests: run Chromium, sign in, check a page with axe-core."""
 
-import json
 import os
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -8,7 +7,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 from django.db import connections
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
@@ -45,15 +43,13 @@ def running_chromium(django_db_blocker) -> Iterator:
       thread new connection objects: they get the migrated-rows snapshot that
       ``serialized_rollback`` restores from.
     - The tests use ``serialized_rollback`` (the live server needs committed rows,
-      and Wagtail's root page comes from a migration). Its restore fails on rows an
-      earlier test's flush re-created (content types), so the database is emptied
-      first; and its flush does not re-run post_migrate, so the migrated rows are
-      put back after, as the tests that follow expect.
+      and Wagtail's root page comes from a migration). Each restore starts from an
+      emptied database (``tests.databases.restore_into_an_empty_database``); the
+      last test's flush does not re-run post_migrate, so the migrated rows are put
+      back after, as the tests that follow expect.
     """
     from playwright.sync_api import sync_playwright
 
-    with django_db_blocker.unblock():
-        _flush_serialized_databases()
     outside = {alias: connections[alias] for alias in connections}
     with pytest.MonkeyPatch.context() as mp, sync_playwright() as playwright:
         mp.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -78,38 +74,6 @@ def _serialized_aliases() -> list[str]:
     ]
 
 
-def _flush_serialized_databases() -> None:
-    for alias in _serialized_aliases():
-        call_command(
-            "flush",
-            database=alias,
-            interactive=False,
-            verbosity=0,
-            inhibit_post_migrate=True,
-            # As TransactionTestCase does: the snapshot restores explicit ids and
-            # does not move sequences, so they must stay past the migrated rows.
-            reset_sequences=False,
-        )
-    cache_snapshot_content_types()
-
-
-def cache_snapshot_content_types() -> None:
-    """Cache content types under the ids the migrated-rows snapshot gives them.
-
-    Restoring the snapshot builds Wagtail ``Task`` objects, which ask for their
-    content type: with a cold cache that inserts a row the snapshot then collides
-    with, and a cache from before a flush maps ids to the wrong models.
-    """
-    from django.contrib.contenttypes.models import ContentType
-
-    ContentType.objects.clear_cache()
-    for alias in _serialized_aliases():
-        for row in json.loads(connections[alias]._test_serialized_contents):
-            if row["model"] == "contenttypes.contenttype":
-                content_type = ContentType(pk=row["pk"], **row["fields"])
-                ContentType.objects._add_to_cache(alias, content_type)
-
-
 def _carry_serialized_contents(outside: dict) -> None:
     for alias, connection in outside.items():
         if hasattr(connection, "_test_serialized_contents"):
@@ -118,7 +82,8 @@ def _carry_serialized_contents(outside: dict) -> None:
 
 
 def restore_migrated_rows() -> None:
-    _flush_serialized_databases()
+    """Put back the rows migrations made (into an emptied database, as every
+    snapshot restore here is)."""
     for alias in _serialized_aliases():
         connection = connections[alias]
         connection.creation.deserialize_db_from_string(
