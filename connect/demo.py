@@ -191,13 +191,13 @@ def _member(email: str, name: str, organisation):
     from allauth.account.models import EmailAddress
 
     from community.adapters import opaque_username
-    from community.demo import demo_password
+    from community.demo import demo_password_hash
 
     User = get_user_model()
     user = User.objects.filter(email=email).first()
     if user is None:
         user = User(email=email, username=opaque_username())
-        user.set_password(demo_password())
+        user.password = demo_password_hash()
         user.save()
         community_services.profile_update(user=user, display_name=name)
         community_services.profile_accept_code_of_conduct(user=user)
