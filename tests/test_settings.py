@@ -80,7 +80,7 @@ def test_database_and_redis_urls_switch_backends():
     # redis-py 8's 5 s socket timeout would close quiet websockets (STACK-NOTES).
     assert host["socket_timeout"] is None
     assert host["max_connections"] >= 500
-    assert values["cache"].endswith("RedisCache")
+    assert values["cache"] == "community.cache.PooledRedisCache"
 
 
 def test_deployment_values_come_from_env():

@@ -166,7 +166,7 @@ if REDIS_URL:
     }
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "community.cache.PooledRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "cop",
         }

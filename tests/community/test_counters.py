@@ -15,7 +15,7 @@ BACKENDS = [
     ),
     pytest.param(
         {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "community.cache.PooledRedisCache",
             "LOCATION": REDIS_URL,
         },
         id="redis",
