@@ -41,9 +41,12 @@ def _bell_key(user_id: int) -> str:
 def bell_count(request) -> int:
     """The bell's unread count for the site's navigation on every page.
 
-    A forum page has already counted exactly (``views._page``); any other page reads
-    the cached count, and counts (one query) only when the cache has none. Visitors
-    cost nothing.
+    Kept, not counted per request: every page reads the cached count and counts (one
+    query) only when the cache has none. What changes the count drops it: a new
+    notification, marking read, and a change to the member's memberships or account
+    (``forums.signals``), which can hide threads. A space or thread hidden from them
+    is counted out within ``BELL_CACHE_SECONDS``; the notification list itself always
+    filters by what the member may see. Visitors cost nothing.
     """
     user = getattr(request, "user", None)
     if not _signed_in(user):

@@ -9,13 +9,15 @@ from django.db.models.signals import post_delete, post_save
 from community.models import Membership
 from moderation.models import Sanction
 
-from . import chat
+from . import chat, selectors
 from .models import Room, Space, SpaceMembership, Thread
 
 
 def _user_changed(user_id) -> None:
     if user_id:
         transaction.on_commit(lambda: chat.access_touch_user(user_id))
+        # What the member may see changed, and with it their unread count.
+        selectors.bell_forget(user_id)
 
 
 def _membership(sender, instance, **kwargs) -> None:

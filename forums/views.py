@@ -66,11 +66,10 @@ def _post(pk: int) -> Post:
 
 
 def _page(request, **context) -> dict:
-    """What every forum page shows around its content: the bell."""
-    user = request.user
-    services.preferences_touch_seen(user=user)
-    context["bell_count"] = selectors.unread_notification_count(user)
-    request._forums_bell_count = context["bell_count"]  # the site's nav shows it
+    """What every forum page shows around its content: the bell, from the kept count
+    as on every other page (``selectors.bell_count``)."""
+    services.preferences_touch_seen(user=request.user)
+    context["bell_count"] = selectors.bell_count(request)
     return context
 
 

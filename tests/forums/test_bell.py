@@ -59,20 +59,38 @@ def test_the_count_is_cached_between_pages(client, practitioner, peer, spaces):
     assert again == [] and "1 unread" in html
 
 
-def test_a_forum_page_counts_exactly_and_refreshes_the_cache(
-    client, practitioner, peer, spaces
-):
+def test_forum_pages_read_the_kept_count_too(client, practitioner, peer, spaces):
     thread = services.thread_create(
         space=spaces.district, author=practitioner, title="T", body="x"
     )
     client.force_login(practitioner)
-    _get(client, reverse("events:index"))  # caches 0
-    services.post_create(thread=thread, author=peer, body="answer")
-    # The cache was cleared by the new notification; a forum page counts it once.
+    _get(client, reverse("events:index"))  # keeps 0
     html, queries = _get(client, reverse("forums:index"))
+    assert queries == [] and 'class="count"' not in html
+    services.post_create(thread=thread, author=peer, body="answer")
+    # The new notification dropped the kept count; the next page counts it once.
+    html, queries = _get(client, thread.get_absolute_url())
     assert len(queries) == 1 and "1 unread" in html
+    for url in (reverse("forums:index"), reverse("events:index")):
+        html, queries = _get(client, url)
+        assert queries == [] and "1 unread" in html
+
+
+def test_losing_a_membership_drops_the_kept_count(
+    client, practitioner, peer, spaces
+):
+    """A member who leaves the district's facility no longer sees its threads: the
+    count of their notifications there goes at once, not when the cache expires."""
+    thread = services.thread_create(
+        space=spaces.district, author=practitioner, title="T", body="x"
+    )
+    services.post_create(thread=thread, author=peer, body="answer")
+    client.force_login(practitioner)
+    html, _queries = _get(client, reverse("events:index"))
+    assert "1 unread" in html
+    practitioner.memberships.all().delete()
     html, queries = _get(client, reverse("events:index"))
-    assert queries == [] and "1 unread" in html
+    assert len(queries) == 1 and 'class="count"' not in html
 
 
 def test_reading_clears_the_count_everywhere(client, practitioner, peer, spaces):
