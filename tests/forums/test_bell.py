@@ -76,9 +76,7 @@ def test_forum_pages_read_the_kept_count_too(client, practitioner, peer, spaces)
         assert queries == [] and "1 unread" in html
 
 
-def test_losing_a_membership_drops_the_kept_count(
-    client, practitioner, peer, spaces
-):
+def test_losing_a_membership_drops_the_kept_count(client, practitioner, peer, spaces):
     """A member who leaves the district's facility no longer sees its threads: the
     count of their notifications there goes at once, not when the cache expires."""
     thread = services.thread_create(
