@@ -1,7 +1,6 @@
-"""A real ASGI server (daphne) in a subprocess, on the test database.
-
-For tests that need websockets end to end (pytest-django's live server speaks WSGI
-only). The database must be one the subprocess can open: PostgreSQL, or the SQLite
+"""A real server in a subprocess, on the test database: daphne (ASGI, websockets
+end to end; pytest-django's live server speaks WSGI only) or gunicorn (the scaled
+set-up's HTTP, ``cop_site.wsgi``). The database must be one the subprocess can open: PostgreSQL, or the SQLite
 file the test settings use for the test database.
 """
 
@@ -35,10 +34,31 @@ def database_url() -> str:
     return f"postgres://{user}@{host}:{port}/{db['NAME']}"
 
 
+DAPHNE = [
+    "-m",
+    "daphne",
+    "-b",
+    "127.0.0.1",
+    "-p",
+    "{port}",
+    "cop_site.asgi:application",
+]
+GUNICORN = [
+    "-m",
+    "gunicorn",
+    "--workers",
+    "2",
+    "--bind",
+    "127.0.0.1:{port}",
+    "--preload",  # imports once, as the README's set-up does
+    "cop_site.wsgi:application",
+]
+
+
 class Server:
-    def __init__(self, port: int | None = None):
+    def __init__(self, port: int | None = None, command: list[str] = DAPHNE):
         """A daphne worker on ``port`` (a free one by default; the same one as a
-        killed worker's to play its restart)."""
+        killed worker's to play its restart), or what ``command`` runs."""
         self.port = port or free_port()
         env = {
             **os.environ,
@@ -46,16 +66,7 @@ class Server:
             "DATABASE_URL": database_url(),
         }
         self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "daphne",
-                "-b",
-                "127.0.0.1",
-                "-p",
-                str(self.port),
-                "cop_site.asgi:application",
-            ],
+            [sys.executable, *(part.format(port=self.port) for part in command)],
             cwd=ROOT,
             env=env,
             stdout=subprocess.DEVNULL,
@@ -73,7 +84,8 @@ class Server:
                 time.sleep(0.3)
         self.stop()
         raise RuntimeError(
-            "daphne did not start: " + self.process.stderr.read().decode()[-2000:]
+            f"{command[1]} did not start: "
+            + self.process.stderr.read().decode()[-2000:]
         )
 
     def kill(self):
