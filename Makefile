@@ -17,7 +17,7 @@ DAPHNE_PRIVACY := --access-log /dev/null
 MANAGE := DJANGO_SETTINGS_MODULE=$${DJANGO_SETTINGS_MODULE:-cop_site.settings.dev} $(BIN)/python manage.py
 PO_FILES := $(shell find community home cop_site forums events library improvement moderation locale -name '*.po' 2>/dev/null)
 
-.PHONY: run test setup install messages messages-fr migrate static seed lint bench bench-forum bench-library bench-chat bench-chat-faults clean
+.PHONY: run test setup install messages messages-fr migrate static seed lint bench bench-forum bench-library bench-chat bench-chat-faults bench-compare clean
 
 run: setup seed
 	@echo "Serving the learning centre at http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
@@ -78,6 +78,14 @@ bench-library: setup
 
 bench-chat: setup
 	$(BIN)/python -m bench.chat
+
+# This project against Spirit, side by side behind one nginx (PostgreSQL, Redis):
+# ratios that hold on a shared machine. Spirit gets its own virtualenv.
+bench-compare: setup
+	@command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || { \
+	  echo "Installing Debian's nginx-light for the benchmark's proxy"; \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null; }
+	$(BIN)/python -m bench.compare
 
 # 30 SIGKILLs of a worker while members write and read (PostgreSQL and Redis).
 bench-chat-faults: setup

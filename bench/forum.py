@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import gzip
+import json
 import os
 import re
 import signal
@@ -527,6 +528,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--reseed", action="store_true")
     parser.add_argument("--seed-only", action="store_true")
+    parser.add_argument(
+        "--print-plan",
+        action="store_true",
+        help="seed, then print the pages and the member's session as JSON (bench.compare)",
+    )
     args = parser.parse_args(argv)
 
     db_url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DB)
@@ -534,7 +540,9 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.update(env)
     sys.path.insert(0, str(ROOT))
     plan = seed(args.reseed)
-    if args.seed_only:
+    if args.print_plan:
+        print(json.dumps(plan))
+    if args.seed_only or args.print_plan:
         return 0
     # DEBUG is off: the static manifest must list every current asset.
     subprocess.run(

@@ -1,7 +1,8 @@
 """The production settings, as a deployment runs them, for benchmarks on one machine.
 
 Only what a benchmark must change is changed, and each change says why:
-- a secret key and allowed hosts are made up (production refuses to start without);
+- a secret key (one for every process of a run) and allowed hosts are made up
+  (production refuses to start without);
 - no redirect to HTTPS: the workers are reached directly, with no TLS proxy in front;
 - the chat rate limit is lifted: one writer plays a whole room's senders.
 Everything else (cache and channel layer on Redis, PostgreSQL with its pool, the
@@ -9,9 +10,13 @@ watch's two-second tick, logging) is what a deployment gets.
 """
 
 import os
-import secrets
 
-os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))
+from bench import BENCH_SECRET_KEY
+
+# One made-up key for every process of a run (``bench.compare`` sets it for the seed
+# too): sessions and CSRF tokens are signed with it, and two workers with keys of
+# their own would each refuse the other's (a signed-in benchmark measured visitors).
+os.environ.setdefault("DJANGO_SECRET_KEY", BENCH_SECRET_KEY)
 os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost")
 
 from cop_site.settings.production import *  # noqa: E402, F403
