@@ -5,6 +5,9 @@ context: with Django's own Redis backend that meant a new connection per request
 
 import asyncio
 import os
+import shutil
+import subprocess
+import time
 
 import pytest
 import redis
@@ -12,8 +15,12 @@ from asgiref.sync import sync_to_async
 from django.core.cache import caches
 from django.test import override_settings
 
+from tests.servers import free_port
+
 REDIS_URL = os.environ.get("REDIS_URL")
-pytestmark = pytest.mark.skipif(not REDIS_URL, reason="needs REDIS_URL (CI's pass)")
+needs_redis_url = pytest.mark.skipif(
+    not REDIS_URL, reason="needs REDIS_URL (CI's pass)"
+)
 REQUESTS = 40
 
 
@@ -44,12 +51,69 @@ def _connections_opened(backend: str) -> int:
     return after - before
 
 
+@needs_redis_url
 def test_requests_share_one_pool():
     assert _connections_opened("community.cache.PooledRedisCache") <= 1
 
 
+@needs_redis_url
 def test_djangos_own_backend_opens_one_per_request():
     """What the shared pool fixes, so the test above cannot pass by accident."""
     assert _connections_opened("django.core.cache.backends.redis.RedisCache") >= (
         REQUESTS * 3 // 4
     )
+
+
+@pytest.fixture
+def own_redis():
+    """A Redis server of this test's own, to stop and start again."""
+    if not shutil.which("redis-server"):
+        pytest.skip("needs redis-server")
+    port = free_port()
+    command = ["redis-server", "--bind", "127.0.0.1", "--port", str(port)]
+    command += ["--save", "", "--appendonly", "no"]
+
+    def start():
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+        client = redis.Redis(port=port)
+        for _ in range(100):
+            try:
+                client.ping()
+                return process
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    server = {"process": start(), "url": f"redis://127.0.0.1:{port}/0"}
+
+    def restart():
+        server["process"].terminate()
+        server["process"].wait(timeout=10)
+        server["process"] = start()
+
+    server["restart"] = restart
+    yield server
+    server["process"].terminate()
+    server["process"].wait(timeout=10)
+
+
+def test_the_shared_pool_recovers_when_redis_restarts(own_redis):
+    """Redis restarted under a running worker: the next cache call after the restart
+    works, with no worker restart (redis-py drops the dead connection and opens a new
+    one)."""
+    setting = {
+        "default": {
+            "BACKEND": "community.cache.PooledRedisCache",
+            "LOCATION": own_redis["url"],
+            "KEY_PREFIX": "t",
+        }
+    }
+    with override_settings(CACHES=setting):
+        cache = caches["default"]
+        cache.set("k", 1)
+        assert cache.get("k") == 1
+        own_redis["restart"]()
+        # The pooled connection died with the server; the call reconnects.
+        assert cache.get("k") is None  # nothing kept on disk
+        cache.set("k", 2)
+        assert caches["default"].get("k") == 2
