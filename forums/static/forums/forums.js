@@ -52,7 +52,7 @@
           var node = fragment(ev.html);
           node.classList.add("post--new");
           list.appendChild(node);
-          say("New post #" + ev.number);
+          say((list.getAttribute("data-new-post") || "New post #{number}").replace("{number}", ev.number));
         } else if (ev.type === "post.edited" && old) {
           old.replaceWith(fragment(ev.html));
         } else if (ev.type === "post.deleted" && old) {
