@@ -29,47 +29,12 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bench import corpus
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 DEFAULT_DB = "sqlite:////tmp/cop-bench-forum.sqlite3"
 THREADS, POSTS, USERS, SPACES, DEEP_POSTS = 2_000, 40_000, 50, 10, 1_000
-WORDS = [
-    "oxytocin",
-    "partograph",
-    "kangaroo",
-    "newborn",
-    "hypothermia",
-    "sepsis",
-    "audit",
-    "huddle",
-    "triage",
-    "referral",
-    "chlorhexidine",
-    "resuscitation",
-    "haemorrhage",
-    "eclampsia",
-    "magnesium",
-    "hygiene",
-    "sterilisation",
-    "oxygen",
-    "concentrator",
-    "cadence",
-    "collaborative",
-    "facility",
-    "district",
-    "midwife",
-    "nurse",
-    "night",
-    "shift",
-    "checklist",
-    "run",
-    "chart",
-    "baseline",
-    "change",
-    "idea",
-    "worked",
-    "adapted",
-]
 
 
 def _env(db_url: str) -> dict[str, str]:
@@ -85,60 +50,6 @@ def _env(db_url: str) -> dict[str, str]:
 
 
 # --- Seeding (runs inside Django) -----------------------------------------------------
-
-
-COMMON = [
-    "we",
-    "the",
-    "a",
-    "and",
-    "to",
-    "of",
-    "in",
-    "for",
-    "our",
-    "at",
-    "with",
-    "on",
-    "was",
-    "is",
-    "it",
-    "this",
-    "that",
-    "by",
-    "from",
-    "staff",
-    "mothers",
-    "babies",
-    "ward",
-    "team",
-    "week",
-    "month",
-    "after",
-    "before",
-    "when",
-    "every",
-    "each",
-    "new",
-]
-
-
-def _vocabulary(rng) -> tuple[list[str], list[float]]:
-    """Common words, then the domain's, then a long tail, with Zipf-like weights, so a
-    query word matches a realistic few percent of posts, not all of them."""
-    letters = "abcdefghiklmnoprstuvy"
-    tail = {
-        "".join(rng.choice(letters) for _ in range(rng.randint(4, 10)))
-        for _ in range(3000)
-    }
-    words = COMMON + WORDS + sorted(tail)
-    weights = [1 / (rank + 1) for rank in range(len(words))]
-    return words, weights
-
-
-def _text(rng, n: int, vocabulary=None) -> str:
-    words, weights = vocabulary or (WORDS, None)
-    return " ".join(rng.choices(words, weights=weights, k=n)).capitalize() + "."
 
 
 def seed(reseed: bool) -> dict:
@@ -222,8 +133,7 @@ def seed(reseed: bool) -> dict:
                 )
                 for i in range(SPACES)
             ]
-            vocabulary = _vocabulary(rng)
-            bodies = [_text(rng, rng.randint(20, 90), vocabulary) for _ in range(2000)]
+            bodies, vocabulary = corpus.bodies()
             html = {b: render(b) for b in bodies}
             now = timezone.now()
             threads = []
@@ -232,7 +142,7 @@ def seed(reseed: bool) -> dict:
                 threads.append(
                     Thread(
                         space=space,
-                        title=_text(rng, rng.randint(4, 10), vocabulary)[:190],
+                        title=corpus.title(rng, vocabulary)[:190],
                         kind=rng.choice(["discussion", "question", "discussion"]),
                         author=rng.choice(users),
                         anonymous=space.safe_space and rng.random() < 0.5,
@@ -351,7 +261,9 @@ async def _read_response(reader: asyncio.StreamReader) -> tuple[int, dict, bytes
     return status, headers, body
 
 
-def _request(path: str, port: int, cookie: str | None) -> bytes:
+def _request(
+    path: str, port: int, cookie: str | None, cookie_name: str = "sessionid"
+) -> bytes:
     lines = [
         f"GET {path} HTTP/1.1",
         f"Host: 127.0.0.1:{port}",
@@ -359,13 +271,15 @@ def _request(path: str, port: int, cookie: str | None) -> bytes:
         "User-Agent: cop-bench",
     ]
     if cookie:
-        lines.append(f"Cookie: sessionid={cookie}")
+        lines.append(f"Cookie: {cookie_name}={cookie}")
     return ("\r\n".join(lines) + "\r\n\r\n").encode()
 
 
-async def _client(ports, path, cookie, until, result: Result, index: int) -> None:
+async def _client(
+    ports, path, cookie, until, result: Result, index: int, cookie_name="sessionid"
+) -> None:
     port = ports[index % len(ports)]
-    request = _request(path, port, cookie)
+    request = _request(path, port, cookie, cookie_name)
     reader = writer = None
     while time.monotonic() < until:
         try:
@@ -392,11 +306,14 @@ async def _client(ports, path, cookie, until, result: Result, index: int) -> Non
         writer.close()
 
 
-async def load(ports, path, cookie, duration, concurrency) -> tuple[Result, float]:
+async def load(
+    ports, path, cookie, duration, concurrency, cookie_name="sessionid"
+) -> tuple[Result, float]:
     warm = Result()
+    warm_until = time.monotonic() + 1.0
     await asyncio.gather(
         *(
-            _client(ports, path, cookie, time.monotonic() + 1.0, warm, i)
+            _client(ports, path, cookie, warm_until, warm, i, cookie_name)
             for i in range(concurrency)
         )
     )
@@ -404,14 +321,19 @@ async def load(ports, path, cookie, duration, concurrency) -> tuple[Result, floa
     started = time.monotonic()
     until = started + duration
     await asyncio.gather(
-        *(_client(ports, path, cookie, until, result, i) for i in range(concurrency))
+        *(
+            _client(ports, path, cookie, until, result, i, cookie_name)
+            for i in range(concurrency)
+        )
     )
     return result, time.monotonic() - started
 
 
-async def fetch(port: int, path: str, cookie: str | None) -> tuple[int, dict, bytes]:
+async def fetch(
+    port: int, path: str, cookie: str | None, cookie_name: str = "sessionid"
+) -> tuple[int, dict, bytes]:
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    writer.write(_request(path, port, cookie))
+    writer.write(_request(path, port, cookie, cookie_name))
     await writer.drain()
     response = await _read_response(reader)
     writer.close()

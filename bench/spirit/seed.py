@@ -4,8 +4,9 @@
         <spirit venv>/bin/python bench/spirit/seed.py [--reseed]
 
 The same shape as ``bench.forum`` seeds into the project: 50 users, 10 categories,
-2,000 topics and 40,000 comments, one topic holding 1,000 of them. Everything is
-drawn from ``random.Random(2026)``, written with ``bulk_create`` in one transaction,
+2,000 topics and 40,000 comments, one topic holding 1,000 of them, their text drawn
+from the same bodies and vocabulary (``bench.corpus``). Everything is drawn from
+``random.Random(2026)``, written with ``bulk_create`` in one transaction,
 and left as Spirit's own code would have left it after the same posts were made
 through its forms: comment HTML from Spirit's Markdown renderer, each topic's
 comment count and last activity, and each participant's topic notification. Then
@@ -30,6 +31,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+# The checkout's root, for ``bench.corpus``: the text both seeds draw from.
+sys.path.insert(1, str(HERE.parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "settings")
 
 USERS, CATEGORIES, TOPICS, COMMENTS, DEEP_COMMENTS = 50, 10, 2_000, 40_000, 1_000
@@ -43,144 +46,9 @@ SEARCH_QUERY = "partograph oxytocin"
 # anonymous visitors are redirected to the sign-in page instead.
 LOGIN_REQUIRED = ["search"]
 
-MEDICAL = [
-    "oxytocin",
-    "partograph",
-    "kangaroo",
-    "newborn",
-    "hypothermia",
-    "sepsis",
-    "audit",
-    "huddle",
-    "triage",
-    "referral",
-    "chlorhexidine",
-    "resuscitation",
-    "haemorrhage",
-    "eclampsia",
-    "magnesium",
-]
-COMMON = [
-    "we",
-    "the",
-    "a",
-    "and",
-    "to",
-    "of",
-    "in",
-    "for",
-    "our",
-    "at",
-    "with",
-    "on",
-    "was",
-    "is",
-    "it",
-    "this",
-    "that",
-    "by",
-    "from",
-    "staff",
-    "mothers",
-    "babies",
-    "ward",
-    "team",
-    "week",
-    "month",
-    "after",
-    "before",
-    "when",
-    "every",
-    "each",
-    "new",
-    "night",
-    "shift",
-    "midwife",
-    "nurse",
-    "checklist",
-    "chart",
-    "baseline",
-    "change",
-    "idea",
-    "worked",
-    "adapted",
-    "district",
-    "facility",
-    "started",
-    "tried",
-    "again",
-    "still",
-    "most",
-    "some",
-    "more",
-    "less",
-    "time",
-    "first",
-    "last",
-    "morning",
-    "handover",
-    "record",
-    "data",
-    "review",
-    "plan",
-    "training",
-    "meeting",
-    "results",
-]
-LINKS = [
-    "https://example.org/guidelines",
-    "https://example.org/toolkit",
-    "https://example.org/run-chart",
-]
-
 
 def _log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
-
-
-# --- Text -----------------------------------------------------------------------------
-
-
-def _sentence(rng: random.Random, bold: bool) -> str:
-    """Mostly everyday words with a clinical term now and then, as posts read."""
-    words = [
-        rng.choice(MEDICAL) if rng.random() < 0.12 else rng.choice(COMMON)
-        for _ in range(rng.randint(7, 15))
-    ]
-    if bold:
-        # Writers stress the clinical term when there is one.
-        terms = [i for i, word in enumerate(words) if word in MEDICAL]
-        i = rng.choice(terms) if terms else rng.randrange(len(words))
-        words[i] = f"**{words[i]}**"
-    return " ".join(words).capitalize() + "."
-
-
-def _comment(rng: random.Random) -> str:
-    """About 400 characters of Markdown: a paragraph, sometimes a list or a link."""
-    target = rng.randint(300, 420)
-    parts = []
-    while sum(len(p) + 1 for p in parts) < target:
-        parts.append(_sentence(rng, bold=rng.random() < 0.3))
-    text = " ".join(parts)
-    roll = rng.random()
-    if roll < 0.2:
-        items = [
-            f"- {rng.choice(MEDICAL)} {rng.choice(COMMON)} {rng.choice(COMMON)}"
-            for _ in range(rng.randint(2, 4))
-        ]
-        text += "\n\n" + "\n".join(items)
-    elif roll < 0.35:
-        text += f" See [the {rng.choice(MEDICAL)} notes]({rng.choice(LINKS)})."
-    return text
-
-
-def _title(rng: random.Random) -> str:
-    words = [rng.choice(COMMON) for _ in range(rng.randint(3, 7))]
-    words.insert(rng.randrange(len(words) + 1), rng.choice(MEDICAL))
-    return " ".join(words).capitalize()
-
-
-# --- Seeding --------------------------------------------------------------------------
 
 
 def _is_seeded() -> bool:
@@ -240,8 +108,11 @@ def _seed() -> None:
     from spirit.user.models import UserProfile
 
     User = get_user_model()
+    from bench import corpus
+
     rng = random.Random(2026)
     now = timezone.now()
+    bodies, vocabulary = corpus.bodies()
 
     # A hash is slow on purpose; one shared by all fifty keeps the seed quick.
     password = make_password("bench-password")
@@ -304,7 +175,7 @@ def _seed() -> None:
             dates.append(at)
             at += dt.timedelta(minutes=rng.randint(*gaps), seconds=rng.randint(0, 59))
         timelines.append(dates)
-        title = _title(rng)
+        title = corpus.title(rng, vocabulary)
         topics.append(
             Topic(
                 user=rng.choice(users),
@@ -321,22 +192,25 @@ def _seed() -> None:
     Topic.objects.bulk_create(topics, batch_size=1000)
 
     markdown_started = time.monotonic()
+    # A fresh renderer per body, as CommentForm makes one per comment.
+    html = {text: Markdown().render(text) for text in bodies}
     comments = []
     for topic, dates in zip(topics, timelines, strict=True):
         for n, date in enumerate(dates):
-            text = _comment(rng)
+            text = rng.choice(bodies)
             comments.append(
                 Comment(
                     user=topic.user if n == 0 else rng.choice(users),
                     topic=topic,
                     comment=text,
-                    # A fresh renderer per comment, as CommentForm makes one.
-                    comment_html=Markdown().render(text),
+                    comment_html=html[text],
                     date=date,
                 )
             )
     elapsed = time.monotonic() - markdown_started
-    _log(f"  rendered {len(comments):,} comments in {elapsed:.0f}s")
+    _log(
+        f"  rendered {len(html):,} bodies for {len(comments):,} comments in {elapsed:.0f}s"
+    )
     Comment.objects.bulk_create(comments, batch_size=2000)
 
     # What comment_posted() leaves per topic: each participant has one notification,
