@@ -52,7 +52,7 @@ import zlib
 from pathlib import Path
 
 from bench import BENCH_SECRET_KEY
-from bench.forum import Result, _free_port, _read_response, load
+from bench.forum import Result, _free_port, fetch, load
 from bench.machine import cpu_seconds, pids_named, speed_ms
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -74,8 +74,11 @@ PAGES = {"thread": "thread, first page", "deep": "deep page", "search": "search"
 class Server:
     """A server under test: what runs it, where the proxy reaches it, its pages."""
 
-    def __init__(self, name: str, procs: list, upstream: list[int], plan: dict):
+    def __init__(
+        self, name: str, procs: list, upstream: list[int], plan: dict, static: Path
+    ):
         self.name, self.procs, self.upstream, self.plan = name, procs, upstream, plan
+        self.static_root = static  # what the proxy serves under /static/
         self.port = 0  # the proxy's port for this server, set by ``Nginx``
         self.ws_port = 0  # websockets' upstream, when it has them
 
@@ -170,56 +173,29 @@ def start_ours(mode: str, plan: dict) -> Server:
     daphne = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "--proxy-headers"]
     daphne += ["--access-log", "/dev/null"]
     procs, upstream = [], []
-    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+
+    def spawn(command: list[str]) -> None:
+        quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+        procs.append(subprocess.Popen(command, cwd=ROOT, env=env, **quiet))
+
     if mode == "daphne":
         for _ in range(2):
             port = _free_port()
-            procs.append(
-                subprocess.Popen(
-                    [*daphne, "-p", str(port), "cop_site.asgi:application"],
-                    cwd=ROOT,
-                    env=env,
-                    **quiet,
-                )
-            )
+            spawn([*daphne, "-p", str(port), "cop_site.asgi:application"])
             upstream.append(port)
         ws_port = 0  # the same workers
     elif mode == "gunicorn":
         port, ws_port = _free_port(), _free_port()
-        procs.append(
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "gunicorn",
-                    "--workers",
-                    "2",
-                    "--bind",
-                    f"127.0.0.1:{port}",
-                    "--preload",
-                    "cop_site.wsgi:application",
-                ],
-                cwd=ROOT,
-                env=env,
-                **quiet,
-            )
-        )
-        procs.append(
-            subprocess.Popen(
-                [*daphne, "-p", str(ws_port), "cop_site.asgi:application"],
-                cwd=ROOT,
-                env=env,
-                **quiet,
-            )
-        )
+        gunicorn = [sys.executable, "-m", "gunicorn", "--workers", "2", "--preload"]
+        spawn([*gunicorn, "--bind", f"127.0.0.1:{port}", "cop_site.wsgi:application"])
+        spawn([*daphne, "-p", str(ws_port), "cop_site.asgi:application"])
         upstream.append(port)
     else:
         raise SystemExit(f"unknown way of serving: {mode}")
     for port in [*upstream, *([ws_port] if ws_port else [])]:
         _wait_for(port, f"this project ({mode})")
-    server = Server(f"this project, {mode}", procs, upstream, plan)
+    server = Server(f"this project, {mode}", procs, upstream, plan, WORK / "static")
     server.ws_port = ws_port
-    server.static_root = WORK / "static"
     return server
 
 
@@ -239,9 +215,7 @@ def start_spirit(python: Path, plan: dict) -> Server:
 
     port = _free_port()
     proc = spirit_peer.start(python, SPIRIT_DB, SPIRIT_DATA, port, workers=2)
-    server = Server("Spirit, gunicorn", [proc], [port], plan)
-    server.static_root = SPIRIT_DATA / "static"
-    return server
+    return Server("Spirit, gunicorn", [proc], [port], plan, SPIRIT_DATA / "static")
 
 
 def _createdb(url: str) -> None:
@@ -359,22 +333,10 @@ async def _websocket_handshake(port: int, path: str, session: str) -> int:
     return int(head.split()[1])
 
 
-async def _get(port: int, path: str, cookie: str | None, cookie_name: str):
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    lines = [f"GET {path} HTTP/1.1", f"Host: 127.0.0.1:{port}", "Accept-Encoding: gzip"]
-    if cookie:
-        lines.append(f"Cookie: {cookie_name}={cookie}")
-    writer.write(("\r\n".join(lines) + "\r\n\r\n").encode())
-    await writer.drain()
-    response = await _read_response(reader)
-    writer.close()
-    return response
-
-
 async def page_bytes(server: Server, path: str, cookie: str | None) -> int:
     """Compressed bytes of the page and of the stylesheets and scripts it links."""
     name = server.plan.get("session_cookie_name", "sessionid")
-    status, headers, body = await _get(server.port, path, cookie, name)
+    status, headers, body = await fetch(server.port, path, cookie, name)
     if status != 200:
         raise SystemExit(f"{server.name}: {path} answered {status}")
     html = gzip.decompress(body) if headers.get("content-encoding") == "gzip" else body
@@ -391,7 +353,7 @@ async def page_bytes(server: Server, path: str, cookie: str | None) -> int:
         url = (groups[0] or groups[1]).decode()
         if url.startswith("http") or url.startswith("//"):
             continue
-        _s, h, data = await _get(server.port, url, None, name)
+        _s, h, data = await fetch(server.port, url, None, name)
         total += (
             len(data)
             if h.get("content-encoding") == "gzip"
@@ -400,16 +362,17 @@ async def page_bytes(server: Server, path: str, cookie: str | None) -> int:
     return total
 
 
-def measure(server: Server, nginx: Nginx, page: str, cookie, duration, concurrency):
+def measure(server: Server, page: str, cookie, duration, concurrency):
     """One load run through the proxy: req/s, p50, p99, errors, and the CPU ms per
     request of the server's processes and of PostgreSQL."""
     path = server.plan["urls"][page]
+    name = server.plan.get("session_cookie_name", "sessionid")
     groups = {"server": server.pids(), "postgres": pids_named("postgres")}
     # Warm up outside the measured window (the same second for every server).
-    asyncio.run(load([server.port], path, cookie, 0.01, concurrency))
+    asyncio.run(load([server.port], path, cookie, 0.01, concurrency, name))
     before = {g: {p: cpu_seconds(p) for p in pids} for g, pids in groups.items()}
     result, elapsed = asyncio.run(
-        load([server.port], path, cookie, duration, concurrency)
+        load([server.port], path, cookie, duration, concurrency, name)
     )
     # Per process, and only what it used: a PostgreSQL backend that exits meanwhile
     # reads as 0 afterwards, which must not subtract its earlier CPU.
@@ -529,8 +492,6 @@ def main(argv: list[str] | None = None) -> int:
                 ws_checks[server.name] = status
                 if status != 101:
                     raise SystemExit(f"{server.name}: websocket upgrade gave {status}")
-        import bench.forum as forum
-
         speeds = [speed_ms()]
         rows: dict = {}
         sizes: dict = {}
@@ -545,20 +506,9 @@ def main(argv: list[str] | None = None) -> int:
                         ):
                             continue  # Spirit's search is for members only
                         cookie = server.plan["session"] if who == "signed in" else None
-                        name = server.plan.get("session_cookie_name", "sessionid")
-                        original = forum._request
-                        forum._request = _with_cookie_name(original, name)
-                        try:
-                            row = measure(
-                                server,
-                                nginx,
-                                page,
-                                cookie,
-                                args.duration,
-                                args.concurrency,
-                            )
-                        finally:
-                            forum._request = original
+                        row = measure(
+                            server, page, cookie, args.duration, args.concurrency
+                        )
                         by_server[server.name].append(row)
                         print(
                             f"{page:<20} {who:<10} {server.name:<26} "
@@ -594,17 +544,6 @@ def main(argv: list[str] | None = None) -> int:
     (RESULTS / "compare-latest.md").write_text(text)
     print(f"\nWritten to bench/results/{name}\n\n{text}")
     return 0
-
-
-def _with_cookie_name(request, name: str):
-    if name == "sessionid":
-        return request
-
-    def patched(path, port, cookie):
-        raw = request(path, port, cookie)
-        return raw.replace(b"Cookie: sessionid=", f"Cookie: {name}=".encode())
-
-    return patched
 
 
 def _short(page: str) -> str:
