@@ -17,6 +17,9 @@ DEFAULTS: dict[str, Any] = {
     "CODE_OF_CONDUCT_URL": "/code-of-conduct/",
     # Counts of people (in a room, behind a need...) below this show as "a few".
     "MIN_GROUP_SIZE": 5,
+    # Visitors' pages kept whole this long at most (``community.pagecache``); every
+    # change a visitor could see renews them at once. 0 turns the keeping off.
+    "PAGE_CACHE_SECONDS": 300,
 }
 
 

@@ -5,7 +5,9 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
 from . import directory, mentions, permissions, services, zones
 from .forms import DirectoryFilterForm, ProfileForm
@@ -13,6 +15,37 @@ from .models import Level, Organisation
 from .sections import facility_sections
 
 DIRECTORY_PER_PAGE = 24
+
+
+def _remember_language(response, code: str) -> None:
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        code,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
+
+
+@require_safe
+def language(request):
+    """The footer's language switch, by GET: the pages that carry it then hold no
+    CSRF token, so a visitor's page can be kept whole (``community.pagecache``).
+    Like Django's ``set_language``, it only sets the language cookie, then goes back
+    to ``next`` on this site, or home."""
+    following = request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        following, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        following = "/"
+    response = redirect(following)
+    code = request.GET.get("language", "")
+    if code and translation.check_for_language(code):
+        _remember_language(response, code)
+    return response
 
 
 @login_required
@@ -43,13 +76,7 @@ def profile_edit(request):
         if data["language"]:
             # The profile's language is the site's language for this member too.
             translation.activate(data["language"])
-            response.set_cookie(
-                settings.LANGUAGE_COOKIE_NAME,
-                data["language"],
-                max_age=settings.LANGUAGE_COOKIE_AGE,
-                samesite=settings.LANGUAGE_COOKIE_SAMESITE,
-                secure=settings.LANGUAGE_COOKIE_SECURE,
-            )
+            _remember_language(response, data["language"])
         messages.success(request, _("Your profile is saved."))
         return response
     page = mentions.profile_url(request.user.pk) if profile.mention_key else ""

@@ -5,12 +5,14 @@ the database."""
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
+from taggit.models import Tag
 
-from community.models import Membership
+from community import pagecache
+from community.models import Membership, Organisation, Profile
 from moderation.models import Sanction
 
-from . import chat, selectors
-from .models import Room, Space, SpaceMembership, Thread
+from . import chat, pages, selectors
+from .models import Post, Reaction, Room, Space, SpaceMembership, TaggedThread, Thread
 
 
 def _user_changed(user_id) -> None:
@@ -52,10 +54,55 @@ def _authenticator(sender, instance, **kwargs) -> None:
     _user_changed(instance.user_id)
 
 
+# --- What visitors see: the kept pages (``forums.pages``) ------------------------
+
+
+def _page_of_post(sender, instance, **kwargs) -> None:
+    pages.thread_changed(instance.thread_id)
+
+
+def _page_of_thread(sender, instance, **kwargs) -> None:
+    pages.thread_changed(instance.pk)
+
+
+def _page_of_reaction(sender, instance, **kwargs) -> None:
+    pages.thread_changed(instance.post.thread_id)
+
+
+def _page_of_tag(sender, instance, **kwargs) -> None:
+    pages.thread_changed(instance.content_object_id)
+
+
+def _every_page(sender, instance, update_fields=None, **kwargs) -> None:
+    # A name, an organisation, a space's openness: shown on many pages at once.
+    if update_fields is not None and set(update_fields) <= {"last_login"}:
+        return
+    pagecache.changed(pages.EVERYTHING)
+
+
+def _connect_pages(User) -> None:
+    for signal in (post_save, post_delete):
+        for model, handler in (
+            (Post, _page_of_post),
+            (Thread, _page_of_thread),
+            (Reaction, _page_of_reaction),
+            (TaggedThread, _page_of_tag),
+            (Space, _every_page),
+            (Profile, _every_page),
+            (Organisation, _every_page),
+            (Tag, _every_page),
+            (User, _every_page),
+        ):
+            signal.connect(
+                handler, sender=model, dispatch_uid=f"forum-pages-{model}-{signal}"
+            )
+
+
 def connect() -> None:
     from allauth.mfa.models import Authenticator
 
     User = get_user_model()
+    _connect_pages(User)
     for model in (Membership, SpaceMembership, Sanction):
         post_save.connect(_membership, sender=model, dispatch_uid=f"chat-acl-{model}")
         post_delete.connect(

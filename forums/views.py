@@ -16,8 +16,9 @@ from django.views.decorators.http import require_POST
 from taggit.models import Tag
 
 from community.forms import add_errors
+from community.pagecache import for_visitors
 
-from . import fragments, permissions, selectors, services
+from . import fragments, pages, permissions, selectors, services
 from .conf import setting
 from .forms import (
     InviteForm,
@@ -251,6 +252,7 @@ def held_reason(post: Post) -> str:
 # --- Threads ------------------------------------------------------------------------
 
 
+@for_visitors(pages.thread_generations, params=("page",))
 def thread_detail(request, pk: int):
     from moderation import permissions as moderation_permissions
 

@@ -1,0 +1,22 @@
+"""The generations the forums' kept visitor pages depend on (``community.pagecache``).
+
+A thread page depends on its thread (its posts, their text, state and reaction
+counts, its tags, its answer) and on what shows on many pages at once (names,
+organisations, whether a space is open). ``forums.signals`` renews them on every
+save; the services renew them after the few writes that bypass ``save()``.
+"""
+
+from __future__ import annotations
+
+from community import pagecache
+
+EVERYTHING = "forums"
+
+
+def thread_generations(request, pk: int, *args, **kwargs) -> list[str]:
+    return [EVERYTHING, f"forums:thread:{pk}"]
+
+
+def thread_changed(thread_id) -> None:
+    if thread_id:
+        pagecache.changed(f"forums:thread:{thread_id}")
