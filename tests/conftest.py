@@ -206,6 +206,18 @@ def _fresh_cache():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _site_language_after():
+    """Each test leaves the site's language as it found it. ``LocaleMiddleware``
+    activates a request's language on the thread and nothing deactivates it, so a
+    test whose last request was in French left French for the next test's messages
+    on the same worker."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(
     request, django_test_environment, django_db_blocker, django_db_modify_db_settings
