@@ -23,6 +23,10 @@ class CommunityConfig(AppConfig):
 
         user_logged_in.connect(signed_in, dispatch_uid="community.zones.signed_in")
 
+        from .permissions import connect_kept_memberships
+
+        connect_kept_memberships()
+
         if apps.is_installed("allauth.mfa") and apps.is_installed(
             "django.contrib.admin"
         ):

@@ -34,8 +34,15 @@ from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
 from urllib.parse import urlsplit
 
+from django.core.signals import setting_changed
 from django.db.models import Q, QuerySet
-from django.urls import NoReverseMatch, register_converter, reverse
+from django.urls import (
+    NoReverseMatch,
+    get_script_prefix,
+    get_urlconf,
+    register_converter,
+    reverse,
+)
 
 from .opaque import OpaqueConverter, encode
 
@@ -70,11 +77,27 @@ def member_ref(user_pk: int) -> str:
 
 
 def profile_url(user_pk: int) -> str:
-    """The member's profile page (a path); empty where the community urls are absent."""
+    """The member's profile page (a path); empty where the community urls are absent.
+
+    Every byline links here, so a thread page asks for twenty of them: each is
+    reversed (and its id sealed) once per process, per URL configuration."""
+    return _profile_url(user_pk, get_script_prefix(), get_urlconf())
+
+
+@lru_cache(maxsize=8192)
+def _profile_url(user_pk: int, _prefix: str, _urlconf) -> str:
     try:
         return reverse("community:member", args=[user_pk])
     except NoReverseMatch:
         return ""
+
+
+def _forget_profile_urls(*, setting: str, **kwargs) -> None:
+    if setting in ("ROOT_URLCONF", "SECRET_KEY", "INSTALLED_APPS"):
+        _profile_url.cache_clear()
+
+
+setting_changed.connect(_forget_profile_urls, dispatch_uid="community-profile-urls")
 
 
 @lru_cache(maxsize=4)

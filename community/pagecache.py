@@ -77,6 +77,19 @@ def _generations(names: list[str]) -> list[str]:
     return [found[key] for key in keys]
 
 
+def kept(key: str, names: list[str], compute: Callable, seconds: int | None = None):
+    """``compute()``, kept under ``key`` for as long as the generations ``names``
+    stay the same (and ``seconds`` at most): for parts of members' pages that every
+    reader shares, such as a thread's tags."""
+    generations = _generations(names)
+    full = f"pagecache:part:{key}:{':'.join(generations)}"
+    value = cache.get(full)
+    if value is None:
+        value = compute()
+        cache.set(full, value, seconds or setting("PAGE_CACHE_SECONDS") or 60)
+    return value
+
+
 def _keepable_request(request, params: tuple[str, ...]) -> bool:
     if request.method not in ("GET", "HEAD"):
         return False

@@ -11,7 +11,9 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from .conf import setting
@@ -104,24 +106,90 @@ _CACHE_ATTR = "_community_memberships"
 
 
 def _memberships(user: AnyUser) -> list[Membership]:
-    """The user's memberships, loaded once per request-bound user object."""
+    """The user's memberships, loaded once per request-bound user object, and kept
+    between requests in the cache (every signed-in page asks; they change rarely)."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return []
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is None:
-        cached = list(
-            Membership.objects.filter(user=user).select_related(
-                "organisation__parent__parent"
+        key = _kept_key(user)
+        cached = cache.get(key) if key else None
+        if cached is None:
+            cached = list(
+                Membership.objects.filter(user=user).select_related(
+                    "organisation__parent__parent"
+                )
             )
-        )
+            if key:
+                cache.set(key, cached, KEPT_SECONDS)
         setattr(user, _CACHE_ATTR, cached)
     return cached
+
+
+# Kept memberships live this long at most; every change to a membership or to the
+# organisation tree drops them at once (``memberships_changed``).
+KEPT_SECONDS = 300
+
+
+def _kept_key(user: AnyUser) -> str:
+    joined = getattr(user, "date_joined", None)
+    if getattr(user, "pk", None) is None or joined is None:
+        return ""
+    # The join time too: a key never outlives its account, even where ids are reused.
+    return f"community:memberships:{user.pk}:{joined.timestamp()}"
+
+
+def memberships_changed(user_ids) -> None:
+    """Drop the kept memberships of these users: now, and again at commit (a request
+    reading in between would keep the old list)."""
+    from django.contrib.auth import get_user_model
+    from django.db import transaction
+
+    def drop():
+        users = get_user_model().objects.filter(pk__in=list(user_ids))
+        cache.delete_many([_kept_key(u) for u in users.only("pk", "date_joined")])
+
+    drop()
+    transaction.on_commit(drop)
+
+
+def _membership_saved(sender, instance, **kwargs) -> None:
+    memberships_changed([instance.user_id])
+
+
+def _organisation_saved(sender, instance, **kwargs) -> None:
+    # The kept lists hold the organisation and its parents: its members' and its
+    # descendants' members' lists go.
+    below = (
+        Q(organisation=instance)
+        | Q(organisation__parent=instance)
+        | Q(organisation__parent__parent=instance)
+    )
+    memberships_changed(
+        set(Membership.objects.filter(below).values_list("user_id", flat=True))
+    )
+
+
+def connect_kept_memberships() -> None:
+    from django.db.models.signals import post_delete, post_save
+
+    for signal in (post_save, post_delete):
+        signal.connect(
+            _membership_saved, sender=Membership, dispatch_uid=f"kept-ms-{signal}"
+        )
+        signal.connect(
+            _organisation_saved, sender=Organisation, dispatch_uid=f"kept-org-{signal}"
+        )
 
 
 def forget(user: AnyUser) -> None:
     """Drop the cached memberships (after a membership changes)."""
     if hasattr(user, _CACHE_ATTR):
         delattr(user, _CACHE_ATTR)
+    if getattr(user, "pk", None) is not None:
+        key = _kept_key(user)
+        if key:
+            cache.delete(key)
 
 
 def capabilities(user: AnyUser) -> set[Cap]:

@@ -133,9 +133,15 @@ def remember_choice(request, name: str) -> None:
 def recall_choice(request) -> None:
     """Hand the session's choice to the request's user (see the middleware)."""
     session = getattr(request, "session", None)
-    choice = session.get(SESSION_KEY) if session is not None else None
-    if choice is not None:
-        setattr(request.user, _CHOICE_ATTR, choice)
+    if session is None:
+        return
+    choice = session.get(SESSION_KEY)
+    if choice is None:
+        # A session begun another way (an older one, a test's, a script's): read the
+        # profile once and keep the choice, so later pages need not.
+        choice = chosen_zone_name(request.user)
+        session[SESSION_KEY] = choice
+    setattr(request.user, _CHOICE_ATTR, choice)
 
 
 def signed_in(sender, request, user, **kwargs) -> None:

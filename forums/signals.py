@@ -66,7 +66,9 @@ def _page_of_thread(sender, instance, **kwargs) -> None:
 
 
 def _page_of_reaction(sender, instance, **kwargs) -> None:
-    pages.thread_changed(instance.post.thread_id)
+    thread_id = instance.post.thread_id
+    pages.thread_changed(thread_id)
+    selectors.reactions_forget(instance.user_id, thread_id)
 
 
 def _page_of_tag(sender, instance, **kwargs) -> None:

@@ -15,6 +15,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from taggit.models import Tag
 
+from community import pagecache
 from community.forms import add_errors
 from community.pagecache import for_visitors
 
@@ -48,13 +49,20 @@ def _space(slug: str) -> Space:
     return get_object_or_404(Space.objects.select_related(*_SPACE_RELATED), slug=slug)
 
 
-def _thread(pk: int) -> Thread:
-    return get_object_or_404(
-        Thread.objects.select_related(
+def _thread(pk: int, reader=None) -> Thread:
+    """The thread with what the pages show around it. Given a signed-in ``reader``
+    (the thread page), their place in it and whether they follow it come in the
+    same query, and its author does not (the page shows posts' authors)."""
+    if reader is None:
+        threads = Thread.objects.select_related(
             "space__organisation__parent__parent", "author__profile"
-        ),
-        pk=pk,
-    )
+        )
+    else:
+        threads = selectors.with_reader_state(
+            Thread.objects.select_related("space__organisation__parent__parent"),
+            reader,
+        )
+    return get_object_or_404(threads, pk=pk)
 
 
 def _post(pk: int) -> Post:
@@ -256,8 +264,8 @@ def held_reason(post: Post) -> str:
 def thread_detail(request, pk: int):
     from moderation import permissions as moderation_permissions
 
-    thread = _thread(pk)
     user = request.user
+    thread = _thread(pk, reader=user)
     if not permissions.can_view_thread(user, thread):
         return _deny_or_login(
             request, PermissionDenied(_("This thread is not open to you."))
@@ -274,7 +282,7 @@ def thread_detail(request, pk: int):
     can_reply = permissions.can_reply(user, thread)
     can_mark = permissions.can_mark_answer(user, thread)
     can_react = can_reply and user.is_authenticated
-    mine = selectors.my_reactions(user, posts)
+    mine = selectors.my_reactions(user, posts, thread=thread)
     for post in posts:
         post.can_edit = permissions.can_edit_post(user, post, moderator=is_moderator)
         post.can_delete = permissions.can_delete_post(user, post)
@@ -300,7 +308,7 @@ def thread_detail(request, pk: int):
             .select_related("author__profile")
             .first()
         )
-    last_read = selectors.last_read_number(user, thread)
+    last_read = selectors.last_read_number(user, thread)  # read with the thread
     if user.is_authenticated and posts and (last_read or 0) < posts[-1].number:
         services.thread_mark_read(user=user, thread=thread, number=posts[-1].number)
     reply_form = (
@@ -320,7 +328,11 @@ def thread_detail(request, pk: int):
             page=page,
             num_pages=num_pages,
             accepted=accepted,
-            tags=list(thread.tags.all()),
+            tags=pagecache.kept(
+                f"forums:tags:{thread.pk}",
+                pages.thread_generations(request, thread.pk),
+                lambda: list(thread.tags.all()),
+            ),
             reply_form=reply_form,
             can_reply=can_reply,
             can_moderate=is_moderator,

@@ -20,3 +20,7 @@ if _missing:
     )
 if len(SECRET_KEY) < 50 or SECRET_KEY.startswith(("dev-only", "test-only")):
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be a long random value.")
+
+# Sessions read from Redis and written through to the database (a Redis restart signs
+# nobody out): a signed-in page no longer asks the database who is asking.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
