@@ -8,21 +8,80 @@ about a sixth of a worker's time. Here every cache object of a process with the 
 servers and options shares one client, and so one pool; redis-py's pool is
 thread-safe and resets itself in a forked child.
 
+It also fails soft, as django-redis's ``IGNORE_EXCEPTIONS`` does: while Redis cannot be
+reached, a read is a miss and a write is skipped (logged, once a minute at most), so
+pages are rendered afresh instead of failing. What the cache keeps then lives at most
+its timeout once Redis is back (kept memberships: five minutes).
+
 Use it in place of ``django.core.cache.backends.redis.RedisCache``::
 
     CACHES = {"default": {"BACKEND": "community.cache.PooledRedisCache", ...}}
 """
 
+import functools
+import logging
 import threading
+import time
 
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from django.utils.functional import cached_property
 
 _clients: dict = {}
 _lock = threading.Lock()
+logger = logging.getLogger(__name__)
+_last_warning = [0.0]
+
+
+def _unreachable(error: Exception) -> None:
+    now = time.monotonic()
+    if now - _last_warning[0] >= 60:
+        _last_warning[0] = now
+        logger.warning("Cache unreachable, serving without it: %s", error)
+
+
+def _soft(default):
+    def decorate(method):
+        @functools.wraps(method)
+        def wrapped(self, *args, **kwargs):
+            import redis
+
+            try:
+                return method(self, *args, **kwargs)
+            except (redis.ConnectionError, redis.TimeoutError) as error:
+                _unreachable(error)
+                return default(*args) if callable(default) else default
+
+        return wrapped
+
+    return decorate
+
+
+class FailSoftRedisCacheClient(RedisCacheClient):
+    """Reads miss and writes are skipped while Redis is unreachable. ``incr`` still
+    raises: a counter that cannot count must say so."""
+
+    get = _soft(lambda key, default: default)(RedisCacheClient.get)
+    get_many = _soft(lambda keys: {})(RedisCacheClient.get_many)
+    has_key = _soft(False)(RedisCacheClient.has_key)
+    add = _soft(False)(RedisCacheClient.add)
+    set = _soft(None)(RedisCacheClient.set)
+    set_many = _soft(None)(RedisCacheClient.set_many)
+    touch = _soft(False)(RedisCacheClient.touch)
+    delete = _soft(False)(RedisCacheClient.delete)
+    delete_many = _soft(None)(RedisCacheClient.delete_many)
 
 
 class PooledRedisCache(RedisCache):
+    def __init__(self, server, params):
+        super().__init__(server, params)
+        self._class = FailSoftRedisCacheClient
+        # A Redis that hangs must not hang every page: give up within a second.
+        self._options = {
+            "socket_connect_timeout": 1,
+            "socket_timeout": 1,
+            **self._options,
+        }
+
     @cached_property
     def _cache(self):
         key = (tuple(self._servers), repr(sorted(self._options.items())))

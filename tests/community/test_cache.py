@@ -91,7 +91,16 @@ def own_redis():
         server["process"].wait(timeout=10)
         server["process"] = start()
 
+    def stop():
+        server["process"].terminate()
+        server["process"].wait(timeout=10)
+
+    def start_again():
+        server["process"] = start()
+
     server["restart"] = restart
+    server["stop"] = stop
+    server["start"] = start_again
     yield server
     server["process"].terminate()
     server["process"].wait(timeout=10)
@@ -117,3 +126,32 @@ def test_the_shared_pool_recovers_when_redis_restarts(own_redis):
         assert cache.get("k") is None  # nothing kept on disk
         cache.set("k", 2)
         assert caches["default"].get("k") == 2
+
+
+def test_pages_are_served_while_redis_is_down(own_redis, client, practitioner):
+    """Redis gone: reads miss, writes are skipped, and every page is rendered afresh
+    for visitors and members alike; once it is back, the cache is used again."""
+    setting = {
+        "default": {
+            "BACKEND": "community.cache.PooledRedisCache",
+            "LOCATION": own_redis["url"],
+            "KEY_PREFIX": "t",
+        }
+    }
+    with override_settings(CACHES=setting):
+        cache = caches["default"]
+        own_redis["stop"]()
+        assert cache.get("k", "missing") == "missing"
+        assert cache.get_many(["k"]) == {}
+        assert cache.add("k", 1) is False
+        cache.set("k", 1)
+        cache.set_many({"k": 1})
+        cache.delete("k")
+        assert client.get("/").status_code == 200
+        client.force_login(practitioner)
+        assert client.get("/").status_code == 200
+        with pytest.raises(redis.ConnectionError):
+            cache.incr("k")  # a counter that cannot count says so
+        own_redis["start"]()
+        cache.set("k", 2)
+        assert cache.get("k") == 2
