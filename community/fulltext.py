@@ -7,14 +7,15 @@ on two cores. Matching the title or the body separately lets PostgreSQL combine 
 two GIN indexes the backend already keeps; ranking only the matches is then cheap.
 
 The index is the backend's own (same rows, same tsvectors), so what is indexed, and
-what is not (an anonymous post's author, for one), does not change. Callers still
-filter the ids by what the reader may see.
+what is not (an anonymous post's author, for one), does not change. What the reader
+may see is applied inside the same query (``within``).
 """
 
 from __future__ import annotations
 
 from django.db import connection
-from django.db.models import F, Q
+from django.db.models import BigIntegerField, Exists, F, OuterRef, Q
+from django.db.models.functions import Cast
 
 
 def available() -> bool:
@@ -27,18 +28,25 @@ def available() -> bool:
     )
 
 
-def ranked_ids(models, query: str, *, limit: int) -> list[int]:
+def ranked_ids(models, query: str, *, limit: int, within=None) -> list[int]:
     """Primary keys of ``models`` rows matching every word of ``query``, best first
-    (title matches weigh double), at most ``limit``."""
+    (title matches weigh double), at most ``limit``.
+
+    ``within``, a queryset of the one model searched, is what the reader may see: it
+    is applied inside the index query (each match probes the table's primary key),
+    so ``limit`` can be the number of results wanted."""
     from django.contrib.contenttypes.models import ContentType
     from django.contrib.postgres.search import SearchQuery, SearchRank
     from wagtail.search.models import IndexEntry
 
     types = [ct.pk for ct in ContentType.objects.get_for_models(*models).values()]
     words = SearchQuery(query, search_type="plain")
+    entries = IndexEntry.objects.filter(content_type_id__in=types)
+    if within is not None:
+        key = Cast(OuterRef("object_id"), BigIntegerField())
+        entries = entries.filter(Exists(within.filter(pk=key)))
     matches = (
-        IndexEntry.objects.filter(content_type_id__in=types)
-        .filter(Q(title=words) | Q(body=words))
+        entries.filter(Q(title=words) | Q(body=words))
         .annotate(rank=SearchRank(F("title"), words) * 2 + SearchRank(F("body"), words))
         .order_by("-rank", "-object_id")
         .values_list("object_id", flat=True)[:limit]

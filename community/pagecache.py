@@ -16,7 +16,8 @@ change is bounded by ``PAGE_CACHE_SECONDS``.
 
 Never kept: members' pages, anything with a cookie to set, a CSRF token in it (the
 page called ``get_token``), a message, a session written, a status other than 200,
-or an address with query parameters other than those the view names.
+or an address with query parameters other than those the view names (short
+numbers, or text up to 200 characters where the view says so).
 
 Every visitor response carries ``ETag`` and ``Last-Modified`` and answers a
 revalidation with 304; ``Vary`` names the language and the cookie, so no shared
@@ -45,6 +46,10 @@ _PAGE = "pagecache:page:"
 # Query values a kept page may vary on: short numbers (a page number), nothing else,
 # so nobody can fill the cache with addresses of their own making.
 _MAX_VALUE = 6
+# A text parameter (a search query) a kept page may vary on, at most this long.
+_MAX_TEXT = 200
+# Renewed by every change to anything the site search finds (``community.apps``).
+SEARCH = "search"
 
 
 def changed(*names: str) -> None:
@@ -90,7 +95,7 @@ def kept(key: str, names: list[str], compute: Callable, seconds: int | None = No
     return value
 
 
-def _keepable_request(request, params: tuple[str, ...]) -> bool:
+def _keepable_request(request, params: tuple[str, ...], text: tuple[str, ...]) -> bool:
     if request.method not in ("GET", "HEAD"):
         return False
     cookies = request.COOKIES
@@ -99,9 +104,13 @@ def _keepable_request(request, params: tuple[str, ...]) -> bool:
     if getattr(request, "user", None) is None or request.user.is_authenticated:
         return False
     for name, values in request.GET.lists():
-        if name not in params or len(values) != 1:
+        if len(values) != 1:
             return False
-        if len(values[0]) > _MAX_VALUE or not values[0].isdigit():
+        value = values[0]
+        if name in text:
+            if len(value) > _MAX_TEXT:
+                return False
+        elif name not in params or len(value) > _MAX_VALUE or not value.isdigit():
             return False
     return True
 
@@ -145,17 +154,21 @@ def _validated(request, response: HttpResponse, etag: str, modified: float):
 
 
 def for_visitors(
-    generations: Callable[..., list[str]], *, params: tuple[str, ...] = ()
+    generations: Callable[..., list[str]],
+    *,
+    params: tuple[str, ...] = (),
+    text: tuple[str, ...] = (),
 ) -> Callable:
     """Keep the view's visitor responses whole. ``generations(request, *args,
     **kwargs)`` names what the page depends on; ``params`` are the query parameters
-    it may vary on (numbers only)."""
+    it may vary on (numbers only), ``text`` those that may hold short text (a search
+    query)."""
 
     def decorator(view):
         @functools.wraps(view)
         def wrapped(request, *args, **kwargs):
             seconds = setting("PAGE_CACHE_SECONDS")
-            if not seconds or not _keepable_request(request, params):
+            if not seconds or not _keepable_request(request, params, text):
                 return view(request, *args, **kwargs)
             key = _key(request, generations(request, *args, **kwargs))
             kept = cache.get(key)

@@ -18,5 +18,7 @@ def thread_generations(request, pk: int, *args, **kwargs) -> list[str]:
 
 
 def thread_changed(thread_id) -> None:
+    """The thread's pages, and what the site search shows of it (the writes that
+    bypass ``save()`` hide, delete or recount)."""
     if thread_id:
-        pagecache.changed(f"forums:thread:{thread_id}")
+        pagecache.changed(f"forums:thread:{thread_id}", pagecache.SEARCH)

@@ -2,7 +2,8 @@
 
 The search backend filters on indexed values, so the visible spaces are evaluated to a
 list of ids first. On PostgreSQL the matches come from the backend's own index through
-its GIN indexes (``community.fulltext``), on SQLite from its FTS5 table. Nothing about an author is indexed, so a search can never find an
+its GIN indexes (``community.fulltext``) in one query that applies what the reader may
+see; on SQLite from its FTS5 table. Nothing about an author is indexed, so a search can never find an
 anonymous post by its author's name.
 """
 
@@ -74,20 +75,16 @@ def _sqlite_ids(model, query: str) -> list[int] | None:
         return None
 
 
-# Best matches considered on PostgreSQL (before visibility filtering).
-POSTGRES_CANDIDATES = 1000
-
-
 def _matches(model, order: str, query, space_ids, limit: int, relevance: bool):
     visible = model.objects.filter(
         space_id__in=space_ids, deleted_at__isnull=True, hidden=False
     )
     if relevance and fulltext.available():
-        ranked = fulltext.ranked_ids([model], query, limit=POSTGRES_CANDIDATES)
-        allowed = set(visible.filter(pk__in=ranked).values_list("pk", flat=True))
-        best = [pk for pk in ranked if pk in allowed][:limit]
+        # One index query, visibility inside it: only what this reader may see is
+        # ranked, and only as many as are shown come back.
+        best = fulltext.ranked_ids([model], query, limit=limit, within=visible)
         rows = model.objects.in_bulk(best)
-        return [rows[pk] for pk in best]
+        return [rows[pk] for pk in best if pk in rows]
     ids = None if relevance else _sqlite_ids(model, query)
     if ids is not None:
         return list(visible.filter(pk__in=ids).order_by(order)[:limit])

@@ -289,3 +289,48 @@ def test_an_unknown_language_is_ignored(client):
     assert response.status_code == 302
     assert "django_language" not in response.cookies
     assert client.post(reverse("community:language")).status_code == 405
+
+
+# --- The site search, for visitors -------------------------------------------------
+
+
+def _search(client, q, **params):
+    return client.get(reverse("search"), {"q": q, **params})
+
+
+def test_a_visitors_search_is_kept_until_anything_indexed_changes(
+    client, thread, practitioner, spaces, django_assert_num_queries
+):
+    assert "Warm chain at night" in _search(client, "warmer").content.decode()
+    with django_assert_num_queries(0):
+        assert _search(client, "warmer")["X-Page-Cache"] == "hit"
+    services.thread_create(
+        space=spaces.public,
+        author=practitioner,
+        title="Warmer servicing",
+        body="Who services the warmers?",
+    )
+    response = _search(client, "warmer")
+    assert response["X-Page-Cache"] == "miss"
+    assert "Warmer servicing" in response.content.decode()
+
+
+def test_a_hidden_post_leaves_a_visitors_search_at_once(client, thread):
+    assert "Warm chain at night" in _search(client, "warmer").content.decode()
+    services.post_set_hidden(post=thread.posts.get(number=1), hidden=True)
+    assert "Warm chain at night" not in _search(client, "warmer").content.decode()
+
+
+def test_a_members_search_is_never_kept(client, thread, qi_member):
+    client.force_login(qi_member)
+    _search(client, "warmer")
+    assert "X-Page-Cache" not in _search(client, "warmer")
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"q": "w" * 201}, {"q": "warmer", "x": "1"}, {"q": "warmer", "page": "z"}],
+)
+def test_searches_of_a_visitors_own_making_are_not_kept(client, thread, params):
+    client.get(reverse("search"), params)
+    assert "X-Page-Cache" not in client.get(reverse("search"), params)
