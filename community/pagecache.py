@@ -4,8 +4,8 @@ A visitor (signed out, no session, no message waiting) sees exactly what every o
 visitor sees at the same address, in the same language and time zone. A plugin marks
 such a view with :func:`for_visitors`, naming the *generations* the page depends on
 (``"forums"``, ``"forums:thread:42"``…). The first visitor's response is kept under a
-key made of the address, the language, the time zone and the current value of each
-generation; later visitors get it without the view running or the database being
+key made of the address (its host included), the language, the time zone and the
+current value of each generation; later visitors get it without the view running or the database being
 asked anything.
 
 A plugin calls :func:`changed` for a generation whenever something a visitor sees may
@@ -133,6 +133,9 @@ def _keepable_response(request, response) -> bool:
 
 def _key(request, names: list[str]) -> str:
     parts = [
+        # The site too: a Wagtail install may serve several, each with its settings.
+        request.scheme,
+        request.get_host(),
         request.path,
         "&".join(f"{k}={v}" for k, v in sorted(request.GET.items())),
         translation.get_language() or "",

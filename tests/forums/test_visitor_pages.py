@@ -334,3 +334,11 @@ def test_a_members_search_is_never_kept(client, thread, qi_member):
 def test_searches_of_a_visitors_own_making_are_not_kept(client, thread, params):
     client.get(reverse("search"), params)
     assert "X-Page-Cache" not in client.get(reverse("search"), params)
+
+
+def test_each_site_keeps_its_own_pages(client, thread, settings):
+    """A Wagtail install may serve several sites, each with its own settings."""
+    settings.ALLOWED_HOSTS = ["testserver", "other.example"]
+    url = thread.get_absolute_url()
+    _kept(client, url)
+    assert client.get(url, HTTP_HOST="other.example")["X-Page-Cache"] == "miss"
