@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -72,19 +73,30 @@ class Server:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
         )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
+        # Generous: on a loaded CI machine (the other worker's browsers and servers)
+        # importing the project alone has taken most of half a minute.
+        deadline = time.monotonic() + 90
+        last = "no answer"
+        while time.monotonic() < deadline and self.process.poll() is None:
             try:
                 with urllib.request.urlopen(
                     f"http://127.0.0.1:{self.port}/healthz", timeout=2
                 ) as r:
                     if r.status == 200:
                         return
-            except OSError:
+                    last = f"/healthz answered {r.status}"
+            except urllib.error.HTTPError as error:  # 503: database or layer down
+                last = f"/healthz answered {error.code}: {error.read()[:300]!r}"
                 time.sleep(0.3)
+            except OSError as error:
+                last = str(error)
+                time.sleep(0.3)
+        exited = self.process.poll()
         self.stop()
         raise RuntimeError(
-            f"{command[1]} did not start: "
+            f"{command[1]} did not start ("
+            + (f"exited {exited}" if exited is not None else last)
+            + "): "
             + self.process.stderr.read().decode()[-2000:]
         )
 
