@@ -5,14 +5,14 @@ visitor sees at the same address, in the same language and time zone. A plugin m
 such a view with :func:`for_visitors`, naming the *generations* the page depends on
 (``"forums"``, ``"forums:thread:42"``…). The first visitor's response is kept under a
 key made of the address (its host included), the language, the time zone and the
-current value of each generation; later visitors get it without the view running or the database being
-asked anything.
+current value of each generation; later visitors get it without the view running or
+the database being asked anything.
 
 A plugin calls :func:`changed` for a generation whenever something a visitor sees may
 have changed (a reply, an edit, a post hidden by a moderator, a name changed). The
 generation then takes a new random value, at once and again after the transaction
-commits, so the next visitor's key is new: nothing is deleted, nothing stale is reached, and a missed
-change is bounded by ``PAGE_CACHE_SECONDS``.
+commits, so the next visitor's key is new: nothing is deleted, nothing stale is
+reached, and a missed change is bounded by ``PAGE_CACHE_SECONDS``.
 
 Never kept: members' pages, anything with a cookie to set, a CSRF token in it (the
 page called ``get_token``), a message, a session written, a status other than 200,
@@ -54,8 +54,7 @@ SEARCH = "search"
 
 def changed(*names: str) -> None:
     """Pages depending on any of ``names`` are rendered afresh from the next visitor
-    on (after the current transaction commits, so no visitor keeps the old state
-    under the new generation)."""
+    on."""
     names = tuple(n for n in names if n)
     if names:
         # Now, for this transaction's own later reads, and again once committed, for
@@ -174,9 +173,9 @@ def for_visitors(
             if not seconds or not _keepable_request(request, params, text):
                 return view(request, *args, **kwargs)
             key = _key(request, generations(request, *args, **kwargs))
-            kept = cache.get(key)
-            if kept is not None:
-                content, content_type, etag, modified = kept
+            entry = cache.get(key)
+            if entry is not None:
+                content, content_type, etag, modified = entry
                 response = HttpResponse(content, content_type=content_type)
                 response["X-Page-Cache"] = "hit"
                 return _validated(request, response, etag, modified)

@@ -25,9 +25,7 @@ def _shipped(app: str) -> set[str]:
     return {
         str(path.relative_to(ROOT))
         for path in (ROOT / app).rglob("*")
-        if path.is_file()
-        and "__pycache__" not in path.parts
-        and path.suffix != ".pyc"
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc"
     }
 
 
