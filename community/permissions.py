@@ -112,16 +112,15 @@ def _memberships(user: AnyUser) -> list[Membership]:
         return []
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is None:
-        key = _kept_key(user)
-        cached = cache.get(key) if key else None
+        key = _kept_key(user.pk)
+        cached = cache.get(key)
         if cached is None:
             cached = list(
                 Membership.objects.filter(user=user).select_related(
                     "organisation__parent__parent"
                 )
             )
-            if key:
-                cache.set(key, cached, KEPT_SECONDS)
+            cache.set(key, cached, KEPT_SECONDS)
         setattr(user, _CACHE_ATTR, cached)
     return cached
 
@@ -131,26 +130,19 @@ def _memberships(user: AnyUser) -> list[Membership]:
 KEPT_SECONDS = 300
 
 
-def _kept_key(user: AnyUser) -> str:
-    joined = getattr(user, "date_joined", None)
-    if getattr(user, "pk", None) is None or joined is None:
-        return ""
-    # The join time too: a key never outlives its account, even where ids are reused.
-    return f"community:memberships:{user.pk}:{joined.timestamp()}"
+def _kept_key(user_id: int) -> str:
+    return f"community:memberships:{user_id}"
 
 
 def memberships_changed(user_ids) -> None:
     """Drop the kept memberships of these users: now, and again at commit (a request
     reading in between would keep the old list)."""
-    from django.contrib.auth import get_user_model
     from django.db import transaction
 
-    def drop():
-        users = get_user_model().objects.filter(pk__in=list(user_ids))
-        cache.delete_many([_kept_key(u) for u in users.only("pk", "date_joined")])
-
-    drop()
-    transaction.on_commit(drop)
+    keys = [_kept_key(pk) for pk in user_ids]
+    if keys:
+        cache.delete_many(keys)
+        transaction.on_commit(lambda: cache.delete_many(keys))
 
 
 def _membership_saved(sender, instance, **kwargs) -> None:
@@ -187,9 +179,7 @@ def forget(user: AnyUser) -> None:
     if hasattr(user, _CACHE_ATTR):
         delattr(user, _CACHE_ATTR)
     if getattr(user, "pk", None) is not None:
-        key = _kept_key(user)
-        if key:
-            cache.delete(key)
+        cache.delete(_kept_key(user.pk))
 
 
 def capabilities(user: AnyUser) -> set[Cap]:
