@@ -13,8 +13,13 @@ from community import pagecache
 EVERYTHING = "forums"
 
 
+def thread_names(thread_id: int) -> list[str]:
+    return [EVERYTHING, f"forums:thread:{thread_id}"]
+
+
 def thread_generations(request, pk: int, *args, **kwargs) -> list[str]:
-    return [EVERYTHING, f"forums:thread:{pk}"]
+    """For ``for_visitors`` on the thread view."""
+    return thread_names(pk)
 
 
 def thread_changed(thread_id) -> None:

@@ -6,6 +6,9 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 
+from community import pagecache
+
+from . import pages
 from .conf import setting
 from .models import (
     Follow,
@@ -145,32 +148,37 @@ def thread_page_posts(thread: Thread, page: int) -> list[Post]:
     return posts
 
 
-def my_reactions(user, posts: list[Post], *, thread=None) -> dict[int, set[str]]:
-    """What the member gave each of ``posts``. Given their ``thread``, read from the
-    member's kept reactions in that thread (every page of it asks; only
-    ``reaction_toggle`` changes them, and a reaction saved or deleted drops them)."""
+def my_reactions(user, thread: Thread, posts: list[Post]) -> dict[int, set[str]]:
+    """What the member gave each of ``posts`` of ``thread``, from their kept
+    reactions in that thread (every page of it asks; only ``reaction_toggle``
+    changes them, and a reaction saved or deleted drops them)."""
     if not _signed_in(user) or not posts:
         return {}
-    if thread is not None:
-        key = _reactions_key(user.pk, thread.pk)
-        rows = cache.get(key)
-        if rows is None:
-            rows = list(
-                Reaction.objects.filter(user=user, post__thread=thread).values_list(
-                    "post_id", "kind"
-                )
+    key = _reactions_key(user.pk, thread.pk)
+    rows = cache.get(key)
+    if rows is None:
+        rows = list(
+            Reaction.objects.filter(user=user, post__thread=thread).values_list(
+                "post_id", "kind"
             )
-            cache.set(key, rows, setting("FRAGMENT_CACHE_SECONDS"))
-        wanted = {p.pk for p in posts}
-        rows = [row for row in rows if row[0] in wanted]
-    else:
-        rows = Reaction.objects.filter(
-            user=user, post_id__in=[p.pk for p in posts]
-        ).values_list("post_id", "kind")
+        )
+        cache.set(key, rows, setting("FRAGMENT_CACHE_SECONDS"))
+    wanted = {p.pk for p in posts}
     mine: dict[int, set[str]] = {}
     for post_id, kind in rows:
-        mine.setdefault(post_id, set()).add(kind)
+        if post_id in wanted:
+            mine.setdefault(post_id, set()).add(kind)
     return mine
+
+
+def thread_tags(thread: Thread) -> list:
+    """The thread's tags, kept under its generations (``forums.pages``): every
+    page of it shows them, and a retag, a rename or a merge renews them."""
+    return pagecache.kept(
+        f"forums:tags:{thread.pk}",
+        pages.thread_names(thread.pk),
+        lambda: list(thread.tags.all()),
+    )
 
 
 def _reactions_key(user_id: int, thread_id: int) -> str:

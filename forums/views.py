@@ -15,7 +15,6 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from taggit.models import Tag
 
-from community import pagecache
 from community.forms import add_errors
 from community.pagecache import for_visitors
 
@@ -282,7 +281,7 @@ def thread_detail(request, pk: int):
     can_reply = permissions.can_reply(user, thread)
     can_mark = permissions.can_mark_answer(user, thread)
     can_react = can_reply and user.is_authenticated
-    mine = selectors.my_reactions(user, posts, thread=thread)
+    mine = selectors.my_reactions(user, thread, posts)
     for post in posts:
         post.can_edit = permissions.can_edit_post(user, post, moderator=is_moderator)
         post.can_delete = permissions.can_delete_post(user, post)
@@ -328,11 +327,7 @@ def thread_detail(request, pk: int):
             page=page,
             num_pages=num_pages,
             accepted=accepted,
-            tags=pagecache.kept(
-                f"forums:tags:{thread.pk}",
-                pages.thread_generations(request, thread.pk),
-                lambda: list(thread.tags.all()),
-            ),
+            tags=selectors.thread_tags(thread),
             reply_form=reply_form,
             can_reply=can_reply,
             can_moderate=is_moderator,
