@@ -26,7 +26,10 @@ class CommunityConfig(AppConfig):
         from .permissions import connect_kept_memberships
 
         connect_kept_memberships()
-        _renew_search_on_every_indexed_change()
+
+        from .pagecache import connect_search_renewal
+
+        connect_search_renewal()
 
         if apps.is_installed("allauth.mfa") and apps.is_installed(
             "django.contrib.admin"
@@ -34,26 +37,3 @@ class CommunityConfig(AppConfig):
             from .mfa import hide_authenticators_from_the_admin
 
             hide_authenticators_from_the_admin()
-
-
-def _search_changed(sender, **kwargs) -> None:
-    from . import pagecache
-
-    pagecache.changed(pagecache.SEARCH)
-
-
-def _renew_search_on_every_indexed_change() -> None:
-    """Visitors' kept search pages (``community.pagecache``) are renewed by any save
-    or delete of anything Wagtail indexes, in any app, and of a page's view
-    restrictions (which decide what ``public()`` finds)."""
-    from django.db.models.signals import post_delete, post_save
-    from wagtail.models import PageViewRestriction
-    from wagtail.search.index import get_indexed_models
-
-    for model in [*get_indexed_models(), PageViewRestriction]:
-        for signal in (post_save, post_delete):
-            signal.connect(
-                _search_changed,
-                sender=model,
-                dispatch_uid=f"search-kept-{model._meta.label}-{id(signal)}",
-            )

@@ -48,7 +48,8 @@ _PAGE = "pagecache:page:"
 _MAX_VALUE = 6
 # A text parameter (a search query) a kept page may vary on, at most this long.
 _MAX_TEXT = 200
-# Renewed by every change to anything the site search finds (``community.apps``).
+# Renewed by every change to anything the site search finds
+# (``connect_search_renewal``).
 SEARCH = "search"
 
 
@@ -61,6 +62,27 @@ def changed(*names: str) -> None:
         # a visitor who read the new generation but the old rows in between.
         _renew(names)
         transaction.on_commit(lambda: _renew(names))
+
+
+def _search_changed(sender, **kwargs) -> None:
+    changed(SEARCH)
+
+
+def connect_search_renewal() -> None:
+    """Visitors' kept search pages are renewed by any save or delete of anything
+    Wagtail indexes, in any app, and of a page's view restrictions (which decide
+    what ``public()`` finds)."""
+    from django.db.models.signals import post_delete, post_save
+    from wagtail.models import PageViewRestriction
+    from wagtail.search.index import get_indexed_models
+
+    for model in [*get_indexed_models(), PageViewRestriction]:
+        for signal in (post_save, post_delete):
+            signal.connect(
+                _search_changed,
+                sender=model,
+                dispatch_uid=f"search-kept-{model._meta.label}-{id(signal)}",
+            )
 
 
 def _renew(names: Iterable[str]) -> None:

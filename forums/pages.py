@@ -3,7 +3,9 @@
 A thread page depends on its thread (its posts, their text, state and reaction
 counts, its tags, its answer) and on what shows on many pages at once (names,
 organisations, whether a space is open). ``forums.signals`` renews them on every
-save; the services renew them after the few writes that bypass ``save()``.
+save, at once and again at commit, which covers the ``update()`` calls made in the
+same transaction (hiding a thread with its first post, a moderator's delete); only
+the reaction counters, written outside one, renew explicitly.
 """
 
 from __future__ import annotations
@@ -23,7 +25,5 @@ def thread_generations(request, pk: int, *args, **kwargs) -> list[str]:
 
 
 def thread_changed(thread_id) -> None:
-    """The thread's pages, and what the site search shows of it (the writes that
-    bypass ``save()`` hide, delete or recount)."""
     if thread_id:
-        pagecache.changed(f"forums:thread:{thread_id}", pagecache.SEARCH)
+        pagecache.changed(f"forums:thread:{thread_id}")

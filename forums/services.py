@@ -427,7 +427,6 @@ def post_set_hidden(*, post: Post, hidden: bool) -> Post:
     if post.number == 1:
         Thread.objects.filter(pk=post.thread_id).update(hidden=hidden)
         post.thread.hidden = hidden
-    pages.thread_changed(post.thread_id)
     if not hidden and post.deleted_at is None:
         # Kept after a hold, or restored: the members it mentions hear of it now.
         mentions = _post_mentions(post, post.body)
@@ -468,7 +467,6 @@ def post_moderation_delete(*, post: Post) -> Post:
         Space.objects.filter(pk=post.space_id).update(
             thread_count=F("thread_count") - 1
         )
-    pages.thread_changed(post.thread_id)
     broadcast_on_commit(
         group_name("thread", post.thread_id),
         {"type": "post.hidden", "thread": post.thread.ref, "post": post.ref},
@@ -544,6 +542,7 @@ def reaction_toggle(*, post: Post, user, kind: str) -> bool:
     deleted, _rows = Reaction.objects.filter(post=post, user=user, kind=kind).delete()
     if deleted:
         Post.objects.filter(pk=post.pk).update(**{counter: F(counter) - 1})
+        # Not atomic: the reaction's own signal renewed the page before the count.
         pages.thread_changed(post.thread_id)
         return False
     try:
