@@ -106,18 +106,22 @@ def own_redis():
     server["process"].wait(timeout=10)
 
 
-def test_the_shared_pool_recovers_when_redis_restarts(own_redis):
-    """Redis restarted under a running worker: the next cache call after the restart
-    works, with no worker restart (redis-py drops the dead connection and opens a new
-    one)."""
-    setting = {
+def _pooled_on(own_redis) -> dict:
+    """The site's cache backend, on this test's own Redis."""
+    return {
         "default": {
             "BACKEND": "community.cache.PooledRedisCache",
             "LOCATION": own_redis["url"],
             "KEY_PREFIX": "t",
         }
     }
-    with override_settings(CACHES=setting):
+
+
+def test_the_shared_pool_recovers_when_redis_restarts(own_redis):
+    """Redis restarted under a running worker: the next cache call after the restart
+    works, with no worker restart (redis-py drops the dead connection and opens a new
+    one)."""
+    with override_settings(CACHES=_pooled_on(own_redis)):
         cache = caches["default"]
         cache.set("k", 1)
         assert cache.get("k") == 1
@@ -131,14 +135,7 @@ def test_the_shared_pool_recovers_when_redis_restarts(own_redis):
 def test_pages_are_served_while_redis_is_down(own_redis, client, practitioner):
     """Redis gone: reads miss, writes are skipped, and every page is rendered afresh
     for visitors and members alike; once it is back, the cache is used again."""
-    setting = {
-        "default": {
-            "BACKEND": "community.cache.PooledRedisCache",
-            "LOCATION": own_redis["url"],
-            "KEY_PREFIX": "t",
-        }
-    }
-    with override_settings(CACHES=setting):
+    with override_settings(CACHES=_pooled_on(own_redis)):
         cache = caches["default"]
         own_redis["stop"]()
         assert cache.get("k", "missing") == "missing"

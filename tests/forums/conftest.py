@@ -80,3 +80,21 @@ def named(user, name: str):
 
     community_services.profile_update(user=user, display_name=name)
     return user
+
+
+@pytest.fixture
+def night_thread(spaces, practitioner, qi_member):
+    """A public question with a tag and one reply: what visitors and members read in
+    the thread-page tests."""
+    from forums.models import ThreadKind
+
+    thread = services.thread_create(
+        space=spaces.public,
+        author=practitioner,
+        title="Warm chain at night",
+        body="We keep a cot warmer on every night shift.",
+        tags=["thermal care"],
+        kind=ThreadKind.QUESTION,
+    )
+    services.post_create(thread=thread, author=qi_member, body="Which warmer model?")
+    return thread

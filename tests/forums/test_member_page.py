@@ -11,16 +11,8 @@ from forums import services
 
 
 @pytest.fixture
-def thread(spaces, practitioner, qi_member):
-    thread = services.thread_create(
-        space=spaces.public,
-        author=practitioner,
-        title="Warm chain at night",
-        body="We keep a cot warmer on every night shift.",
-        tags=["thermal care"],
-    )
-    services.post_create(thread=thread, author=qi_member, body="Which warmer model?")
-    return thread
+def thread(night_thread):
+    return night_thread
 
 
 def _tables(client, url) -> list[str]:

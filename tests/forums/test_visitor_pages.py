@@ -3,33 +3,16 @@ view or the database, revalidated by ETag, never given to a member, and renewed 
 every change a visitor could see, whichever way it is made."""
 
 import pytest
-from django.core.cache import cache
 from django.urls import reverse
 
 from community import services as community_services
 from forums import services
-from forums.models import ThreadKind, Visibility
-
-
-@pytest.fixture(autouse=True)
-def empty_cache():
-    cache.clear()
-    yield
-    cache.clear()
+from forums.models import Visibility
 
 
 @pytest.fixture
-def thread(spaces, practitioner, qi_member):
-    thread = services.thread_create(
-        space=spaces.public,
-        author=practitioner,
-        title="Warm chain at night",
-        body="We keep a cot warmer on every night shift.",
-        tags=["thermal care"],
-        kind=ThreadKind.QUESTION,
-    )
-    services.post_create(thread=thread, author=qi_member, body="Which warmer model?")
-    return thread
+def thread(night_thread):
+    return night_thread
 
 
 def _kept(client, url, **headers):
