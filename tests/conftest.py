@@ -222,29 +222,26 @@ def _site_language_after():
 def django_db_setup(
     request, django_test_environment, django_db_blocker, django_db_modify_db_settings
 ):
-    """pytest-django's, except that parallel workers clone one migrated template
-    (``tests/databases.py``) instead of each migrating its own database."""
-    from django.test.utils import setup_databases, teardown_databases
+    """pytest-django's, except that each worker (parallel or the only one) clones one
+    migrated template (``tests/databases.py``) instead of migrating its own database,
+    and the seeded demo is kept beside it."""
+    import uuid
 
     from tests import databases
 
     verbosity = request.config.option.verbose
     worker = os.environ.get("PYTEST_XDIST_WORKER")
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID") or uuid.uuid4().hex
     with django_db_blocker.unblock():
-        if worker:
-            run = os.environ["PYTEST_XDIST_TESTRUNUID"]
-            state = databases.setup_worker_database(worker, run, verbosity)
-        else:
-            config = setup_databases(verbosity=verbosity, interactive=False)
+        state = databases.setup_worker_database(worker or "solo", run, verbosity)
     yield
     # As pytest-django's: a database a server's last connection still holds cannot be
     # dropped, and that is worth a warning, not a failed run.
     with django_db_blocker.unblock():
         try:
-            if worker:
-                databases.teardown_worker_database(state, verbosity)
-            else:
-                teardown_databases(config, verbosity=verbosity)
+            databases.teardown_worker_database(state, verbosity)
+            if not worker:  # in a parallel run the controller does it
+                databases.drop_template(verbosity)
         except Exception as error:  # noqa: BLE001
             request.node.warn(
                 pytest.PytestWarning(f"could not drop the test database: {error!r}")
@@ -354,22 +351,27 @@ def _snapshots_restore_into_an_empty_database():
 
 @pytest.fixture(scope="module")
 def seeded_demo(django_db_setup, django_db_blocker):
-    """``seed_demo`` once for a whole module whose tests read the demo (or change it in
-    their own transaction, rolled back as usual): it is then undone with the module.
+    """The demo learning centre (``seed_demo``) for a whole module whose tests read it
+    (or change it in their own transaction, rolled back as usual); the database is put
+    back as migrations left it after the module.
 
-    The seed takes seconds; once per test it was a minute per module."""
-    from django.conf import settings
-    from django.core.management import call_command
-    from django.db import transaction
-    from django.test import override_settings
+    On SQLite the seed runs once per run and each module copies it in, in a fraction
+    of a second instead of ten; on PostgreSQL it is seeded inside a transaction that
+    is rolled back (``databases.demo_for_a_module``)."""
+    from tests import databases
 
-    allowed = {**settings.COMMUNITY, "ALLOW_DEMO_SEED": True}
-    with django_db_blocker.unblock(), transaction.atomic():
-        # The real rate limits, as `make run` has them: the seed must pass them.
-        with override_settings(COMMUNITY=allowed, MODERATION={}):
-            call_command("seed_demo", quiet_accounts=True)
+    with django_db_blocker.unblock(), databases.demo_for_a_module():
         yield
-        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def committed_demo(transactional_db, django_db_serialized_rollback, django_db_blocker):
+    """The demo, committed, for one transactional test (a server reads it): copied in
+    after the test's snapshot restore; the test's flush empties it after."""
+    from tests import databases
+
+    with django_db_blocker.unblock():
+        databases.install_demo()
 
 
 @pytest.fixture(scope="module")

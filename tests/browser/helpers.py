@@ -2,12 +2,13 @@
 
 import os
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from django.db import connections
+
+from tests.databases import off_the_loop  # noqa: F401  (the browser tests' name for it)
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -142,20 +143,3 @@ def format_violations(violations: list[dict]) -> str:
             lines.append(f"    {target}: {summary}")
             lines.append(f"      {node['html'][:200]}")
     return "\n".join(lines)
-
-
-def off_the_loop(function, /, *args, **kwargs):
-    """Call ``function`` in a worker thread, where no asyncio loop is running.
-
-    Use it for setup that broadcasts realtime events (``async_to_sync`` refuses to run
-    in the thread Playwright's loop runs in). The worker's connections are closed after.
-    """
-
-    def call():
-        try:
-            return function(*args, **kwargs)
-        finally:
-            connections.close_all()
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(call).result()

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.core.management import call_command
 
 from tests.browser.helpers import (
     TIMEOUT_MS,
@@ -92,11 +91,10 @@ def _axe(page) -> None:
 
 
 def test_charts_and_the_heat_map_are_readable_on_a_phone(
-    browser, live_server, django_db_serialized_rollback
+    browser, live_server, committed_demo
 ):
     from improvement.models import StoryPage
 
-    off_the_loop(call_command, "seed_demo", quiet_accounts=True)
     story = off_the_loop(lambda: StoryPage.objects.live().first().url)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     for language in ("en-GB", "fr"):

@@ -7,25 +7,23 @@ gives within that section (its tools, lists and first items), so the pages a per
 reaches in two taps. Pages are told apart by what renders them (the URL pattern, or
 the Wagtail page type), so a section's fifty threads count as one thread page.
 
-The whole demo is seeded once per module and each role walks it in its own test and
-browser context (parallel workers share the roles out); a role's failures are gathered
-and reported together, so one run shows them all.
+The whole demo is copied in once per module (it is seeded once per run) and each role
+walks it in its own test and browser context (parallel workers share the roles out); a
+role's failures are gathered and reported together, so one run shows them all.
 """
 
 import time
 
 import pytest
-from django.core.management import call_command
 from django.urls import Resolver404, resolve
 
 from community.demo import demo_password
+from tests import databases
 from tests.browser.helpers import (
     TIMEOUT_MS,
     WCAG_TAGS,
     format_violations,
     login,
-    off_the_loop,
-    restore_migrated_rows,
 )
 from tests.servers import Server
 
@@ -205,12 +203,11 @@ def _walk(browser, site: dict, role: str) -> tuple[int, list[str]]:
 
 @pytest.fixture(scope="module")
 def demo_server(browser, django_db_blocker):
-    """The whole demo, seeded once for the module and committed, served by daphne as
+    """The whole demo, copied in for the module and committed, served by daphne as
     deployed (the pages' sockets, chat and live threads, connect too). The roles only
     read it; the database is put back as migrations left it afterwards."""
     with django_db_blocker.unblock():
-        restore_migrated_rows()
-        off_the_loop(call_command, "seed_demo", quiet_accounts=True)
+        databases.install_demo()
         server = Server()
         try:
             yield {
@@ -220,7 +217,7 @@ def demo_server(browser, django_db_blocker):
             }
         finally:
             server.stop()
-            restore_migrated_rows()
+            databases.install_migrated()
 
 
 @pytest.fixture(autouse=True)

@@ -13,7 +13,6 @@ from tests.browser.helpers import (
     TIMEOUT_MS,
     axe_check,
     login,
-    off_the_loop,
 )
 
 pytestmark = pytest.mark.browser
@@ -54,11 +53,8 @@ def new_page(browser, live_server, django_db_serialized_rollback):
 
 
 @pytest.fixture
-def demo_site(live_server, django_db_serialized_rollback):
+def demo_site(live_server, committed_demo):
     """The whole demo, every plugin's part included: the journey needs this app's."""
-    from django.core.management import call_command
-
-    off_the_loop(call_command, "seed_demo", quiet_accounts=True)
 
 
 def test_qi_member_enters_a_month_the_shift_appears_and_the_district_lead_sees_it(

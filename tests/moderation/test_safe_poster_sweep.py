@@ -22,8 +22,6 @@ from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 from django.contrib.auth import get_user_model
 from django.core import mail
-from django.core.cache import cache
-from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
@@ -71,15 +69,6 @@ def in_memory_layer(settings):
     channel_layers.backends.clear()
     yield
     channel_layers.backends.clear()
-
-
-@pytest.fixture
-def demo(in_memory_layer, settings):
-    settings.COMMUNITY = {**settings.COMMUNITY, "ALLOW_DEMO_SEED": True}
-    cache.clear()
-    call_command("seed_demo", "--quiet-accounts")
-    yield
-    cache.clear()
 
 
 def safe_space_pages() -> list[str]:
@@ -154,7 +143,7 @@ def crawl(client: Client, user, seeds: list[str], priority: set[str], admin=Fals
 
 
 @pytest.mark.django_db
-def test_nobody_finds_the_anonymous_poster_anywhere(demo):
+def test_nobody_finds_the_anonymous_poster_anywhere(seeded_demo, in_memory_layer):
     User = get_user_model()
     poster = User.objects.select_related("profile").get(email=SAFE_POSTER)
     mine = Post.objects.filter(author=poster)
@@ -219,8 +208,9 @@ def test_nobody_finds_the_anonymous_poster_anywhere(demo):
 
 
 # Real commits: the consumers read the database from their own threads.
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_frames_and_emails_never_carry_the_anonymous_author(demo):
+def test_frames_and_emails_never_carry_the_anonymous_author(
+    committed_demo, in_memory_layer
+):
     """Live: as the poster writes in the safe space, what reaches other members'
     sockets and inboxes names nobody."""
     User = get_user_model()
