@@ -28,6 +28,7 @@ from django.db import connections
 
 TEMPLATE_SUFFIX = "template"
 DEMO_SUFFIX = "demo"
+FOUNDATION_SUFFIX = "foundation"
 # This process's run and the name of its own database, set by setup_worker_database.
 _RUN: dict = {}
 
@@ -137,23 +138,29 @@ def install_demo() -> None:
 
     On SQLite the demo is seeded once per run into a copy of the migrated template (by
     whichever worker asks first, the others waiting), then copied in."""
-    off_the_loop(_install_demo)
+    off_the_loop(_install_seeded, DEMO_SUFFIX)
 
 
-def _install_demo() -> None:
+def install_foundation() -> None:
+    """As ``install_demo``, with only the base's part of the demo
+    (``tests.factories.seed_foundation``)."""
+    off_the_loop(_install_seeded, FOUNDATION_SUFFIX)
+
+
+def _install_seeded(kind: str) -> None:
     alias = _RUN["alias"]
     if not copies_whole_databases():
-        _seed()
+        SEEDS[kind]()
         return
-    demo = template_name(unsuffixed_test_name(alias), DEMO_SUFFIX)
-    with _locked(demo) as marker:
+    copy = template_name(unsuffixed_test_name(alias), kind)
+    with _locked(copy) as marker:
         if marker.read().strip() != _RUN["run"]:
-            _seed_demo_database(alias, demo)
+            _seed_a_copy(alias, copy, SEEDS[kind])
             marker.seek(0)
             marker.truncate()
             marker.write(_RUN["run"])
             marker.flush()
-        _copy_in(connections[alias], demo)
+        _copy_in(connections[alias], copy)
 
 
 def install_migrated() -> None:
@@ -182,12 +189,12 @@ def demo_for_a_module():
         install_migrated()
         return
     with transaction.atomic(using=_RUN["alias"]):
-        _seed()
+        _seed_demo()
         yield
         transaction.set_rollback(True, using=_RUN["alias"])
 
 
-def _seed() -> None:
+def _seed_demo() -> None:
     from django.core.management import call_command
     from django.test import override_settings
 
@@ -197,21 +204,30 @@ def _seed() -> None:
         call_command("seed_demo", quiet_accounts=True)
 
 
-def _seed_demo_database(alias: str, demo: str) -> None:
-    """``demo``: a copy of the migrated template holding ``seed_demo``'s learning
-    centre, seeded through a connection of its own in this thread."""
+def _seed_foundation() -> None:
+    from tests.factories import seed_foundation
+
+    seed_foundation()
+
+
+SEEDS = {DEMO_SUFFIX: _seed_demo, FOUNDATION_SUFFIX: _seed_foundation}
+
+
+def _seed_a_copy(alias: str, copy: str, seed) -> None:
+    """``copy``: a copy of the migrated template that ``seed`` fills, through a
+    connection of its own in this thread."""
     from django.core.cache import caches
 
     for suffix in ("", "-wal", "-shm"):
-        Path(demo + suffix).unlink(missing_ok=True)
+        Path(copy + suffix).unlink(missing_ok=True)
     with _locked(_RUN["template"]):
-        shutil.copyfile(_RUN["template"], demo)
+        shutil.copyfile(_RUN["template"], copy)
     own = connections[alias]
     seeding = connections.create_connection(alias)
-    seeding.settings_dict = {**own.settings_dict, "NAME": demo}
+    seeding.settings_dict = {**own.settings_dict, "NAME": copy}
     connections[alias] = seeding
     try:
-        _seed()
+        seed()
     finally:
         seeding.close()
         connections[alias] = own
@@ -258,11 +274,11 @@ def drop_template(verbosity: int = 0) -> None:
     (alias,) = settings.DATABASES
     connection = connections[alias]
     template = template_name(unsuffixed_test_name(alias))
-    demo = template_name(unsuffixed_test_name(alias), DEMO_SUFFIX)
+    seeded = [template_name(unsuffixed_test_name(alias), kind) for kind in SEEDS]
     if connection.vendor == "sqlite":
         root, ext = os.path.splitext(template)
         copies = Path(root).parent.glob(f"{Path(root).name}_gw*")
-        for path in [Path(template), Path(demo), *copies]:
+        for path in [Path(template), *map(Path, seeded), *copies]:
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{path}{suffix}").unlink(missing_ok=True)
         return

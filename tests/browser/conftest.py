@@ -14,7 +14,7 @@ refuse ORM calls. See ``helpers.running_chromium`` for what that takes.
 
 import pytest
 
-from tests.factories import seed_foundation
+from tests import databases
 
 from .helpers import (  # noqa: F401 - re-exported for browser tests elsewhere
     CHROMIUM,
@@ -77,10 +77,11 @@ def page(context):
 
 
 @pytest.fixture
-def demo_site(migrated_db) -> dict:
+def demo_site(migrated_db) -> None:
     """The foundation's demo: organisations, people with every role, the page tree.
 
     Only the base's seeds run (not ``seed_demo``'s every plugin), so a plugin's demo
-    data in progress cannot break these tests; plugin tests add their own.
+    data in progress cannot break these tests; plugin tests add their own. Seeded once
+    per run on SQLite and copied in (``tests.databases.install_foundation``).
     """
-    return off_the_loop(seed_foundation)
+    databases.install_foundation()
