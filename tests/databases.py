@@ -152,7 +152,7 @@ def _install_seeded(kind: str) -> None:
     if not copies_whole_databases():
         SEEDS[kind]()
         return
-    copy = template_name(unsuffixed_test_name(alias), kind)
+    copy = template_name(_RUN["template"], kind)
     with _locked(copy) as marker:
         if marker.read().strip() != _RUN["run"]:
             _seed_a_copy(alias, copy, SEEDS[kind])
@@ -274,7 +274,7 @@ def drop_template(verbosity: int = 0) -> None:
     (alias,) = settings.DATABASES
     connection = connections[alias]
     template = template_name(unsuffixed_test_name(alias))
-    seeded = [template_name(unsuffixed_test_name(alias), kind) for kind in SEEDS]
+    seeded = [template_name(template, kind) for kind in SEEDS]
     if connection.vendor == "sqlite":
         root, ext = os.path.splitext(template)
         copies = Path(root).parent.glob(f"{Path(root).name}_gw*")
