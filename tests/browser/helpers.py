@@ -8,7 +8,10 @@ from pathlib import Path
 import pytest
 from django.db import connections
 
-from tests.databases import off_the_loop  # noqa: F401  (the browser tests' name for it)
+from tests.databases import (  # off_the_loop: the browser tests' name for it
+    install_migrated,
+    off_the_loop,  # noqa: F401
+)
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -63,16 +66,8 @@ def running_chromium(django_db_blocker) -> Iterator:
         finally:
             browser.close()
             with django_db_blocker.unblock():
-                restore_migrated_rows()
+                install_migrated()
                 connections.close_all()
-
-
-def _serialized_aliases() -> list[str]:
-    return [
-        alias
-        for alias in connections
-        if hasattr(connections[alias], "_test_serialized_contents")
-    ]
 
 
 def _carry_serialized_contents(outside: dict) -> None:
@@ -80,16 +75,6 @@ def _carry_serialized_contents(outside: dict) -> None:
         if hasattr(connection, "_test_serialized_contents"):
             snapshot = connection._test_serialized_contents
             connections[alias]._test_serialized_contents = snapshot
-
-
-def restore_migrated_rows() -> None:
-    """Put back the rows migrations made (into an emptied database, as every
-    snapshot restore here is)."""
-    for alias in _serialized_aliases():
-        connection = connections[alias]
-        connection.creation.deserialize_db_from_string(
-            connection._test_serialized_contents
-        )
 
 
 def login(page, email: str, password: str, *, next_url: str = "") -> None:
