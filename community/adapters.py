@@ -44,3 +44,19 @@ def user_display(user) -> str:
     if profile is not None and profile.display_name and not profile.hidden:
         return profile.display_name
     return str(_("Member"))
+
+
+def client_ip(request) -> str | None:
+    """The address a request came from, by allauth's one rule (its sign-in limits
+    count by the same address): ``REMOTE_ADDR``, or behind the site's own proxies
+    (``ALLAUTH_TRUSTED_PROXY_COUNT``, set from ``TRUSTED_PROXY_COUNT``) the entry of
+    ``X-Forwarded-For`` that the nearest of them wrote. Behind nginx every request
+    comes from the proxy's address: one bucket for the whole country would let anyone
+    lock everyone out."""
+    from allauth.account.adapter import get_adapter
+    from django.core.exceptions import PermissionDenied
+
+    try:
+        return get_adapter(request).get_client_ip(request)
+    except PermissionDenied:  # no address at all
+        return None

@@ -15,6 +15,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from taggit.models import Tag
 
+from community.adapters import client_ip
 from community.forms import add_errors
 from community.pagecache import for_visitors
 
@@ -165,7 +166,7 @@ def thread_create(request, slug: str):
         data = form.cleaned_data
         try:
             thread = services.thread_create(
-                ip=request.META.get("REMOTE_ADDR"),
+                ip=client_ip(request),
                 space=space,
                 author=request.user,
                 title=data["title"],
@@ -397,7 +398,7 @@ def reply(request, pk: int):
         try:
             post = services.post_create(
                 thread=thread,
-                ip=request.META.get("REMOTE_ADDR"),
+                ip=client_ip(request),
                 author=user,
                 body=form.cleaned_data["body"],
                 anonymous=form.cleaned_data.get("anonymous", False),

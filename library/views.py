@@ -17,6 +17,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 from taggit.models import Tag
 
+from community.adapters import client_ip
 from community.counters import bump
 
 from . import contrib, permissions, services
@@ -73,7 +74,7 @@ def newsletter_subscribe(request):
     status = 200
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
-        ip = request.META.get("REMOTE_ADDR") or "unknown"
+        ip = client_ip(request) or "unknown"
         if _over_limit(f"subscribe:ip:{ip}", setting("SUBSCRIBE_LIMIT_PER_IP")) or (
             _over_limit(
                 f"subscribe:to:{hashlib.sha256(email.lower().encode()).hexdigest()}",

@@ -205,6 +205,10 @@ ACCOUNT_USER_DISPLAY = "community.adapters.user_display"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 # allauth's rate limits are on by default; they count in the cache above, which is
 # Redis (shared by every worker) whenever REDIS_URL is set.
+# Behind the site's own proxies (deploy/: nginx, so 1), the client's address is the
+# entry of X-Forwarded-For the nearest proxy wrote; 0 (the default) trusts no header.
+# allauth's limits and the suite's (moderation.ratelimit.client_ip) read it alike.
+ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 ACCOUNT_RATE_LIMITS = {
     "login_failed": "10/m/ip,5/5m/key",
     "signup": "20/m/ip",
