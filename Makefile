@@ -17,7 +17,7 @@ DAPHNE_PRIVACY := --access-log /dev/null
 MANAGE := DJANGO_SETTINGS_MODULE=$${DJANGO_SETTINGS_MODULE:-cop_site.settings.dev} $(BIN)/python manage.py
 PO_FILES := $(shell find community home cop_site forums events library improvement moderation locale -name '*.po' 2>/dev/null)
 
-.PHONY: run test setup install messages messages-fr migrate static seed lint bench bench-forum bench-library bench-chat bench-chat-faults bench-compare clean
+.PHONY: run test setup install messages messages-fr migrate static seed lint bench bench-forum bench-library bench-chat bench-chat-faults bench-compare smoke-scaled clean
 
 run: setup seed
 	@echo "Serving the learning centre at http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
@@ -86,6 +86,19 @@ bench-compare: setup
 	  echo "Installing Debian's nginx-light for the benchmark's proxy"; \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null; }
 	$(BIN)/python -m bench.compare
+
+# The scaled set-up of deploy/ (nginx, HTTP and websocket workers, task worker) on
+# PostgreSQL and Redis, tried end to end through the proxy. CI runs it in its
+# PostgreSQL pass; this runs it alone, on the local services by default (its own
+# test database, and a Redis database number it empties: not a live site's).
+SMOKE_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/cop_smoke
+SMOKE_REDIS_URL ?= redis://127.0.0.1:6379/13
+smoke-scaled: install messages
+	@command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || { \
+	  echo "Installing Debian's nginx-light for the proxy"; \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null; }
+	DATABASE_URL=$(SMOKE_DATABASE_URL) REDIS_URL=$(SMOKE_REDIS_URL) \
+	  $(BIN)/python -m pytest -p no:xdist tests/deploy
 
 # 30 SIGKILLs of a worker while members write and read (PostgreSQL and Redis).
 bench-chat-faults: setup
