@@ -187,6 +187,7 @@ def start_ours(mode: str, plan: dict) -> Server:
     elif mode == "gunicorn":
         port, ws_port = _free_port(), _free_port()
         gunicorn = [sys.executable, "-m", "gunicorn", "--workers", "2", "--preload"]
+        gunicorn.append("--no-control-socket")  # one per home folder otherwise
         spawn([*gunicorn, "--bind", f"127.0.0.1:{port}", "cop_site.wsgi:application"])
         spawn([*daphne, "-p", str(ws_port), "cop_site.asgi:application"])
         upstream.append(port)

@@ -52,6 +52,9 @@ GUNICORN = [
     "--bind",
     "127.0.0.1:{port}",
     "--preload",  # imports once, as the README's set-up does
+    # gunicorn 27's control socket defaults to one path in the home folder: two
+    # servers at once (two test workers) would fight over it.
+    "--no-control-socket",
     "cop_site.wsgi:application",
 ]
 

@@ -10,7 +10,15 @@ from django.test import RequestFactory, override_settings
 from community.adapters import client_ip
 
 ROOT = Path(__file__).resolve().parents[2]
-SUITE = ["community", "moderation", "forums", "events", "library", "improvement", "connect"]
+SUITE = [
+    "community",
+    "moderation",
+    "forums",
+    "events",
+    "library",
+    "improvement",
+    "connect",
+]
 
 
 def request(remote: str = "127.0.0.1", forwarded: str | None = None):
