@@ -12,6 +12,7 @@ import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
 from community import suite
+from cop_site import observability
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 PROJECT_DIR = BASE_DIR / "cop_site"
@@ -44,6 +45,7 @@ INSTALLED_APPS = list(
         [
             *suite.APPS,
             "home",
+            "django_guid",  # a request id in every log line (cop_site.observability)
             # Wagtail
             "wagtail.contrib.forms",
             "wagtail.contrib.redirects",
@@ -76,6 +78,7 @@ INSTALLED_APPS = list(
 )
 
 MIDDLEWARE = [
+    "django_guid.middleware.guid_middleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.gzip.GZipMiddleware",
@@ -317,9 +320,24 @@ COMMUNITY = {
     "ALLOW_DEMO_SEED": False,
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+# One JSON object per line with the request's id (LOG_FORMAT=text for a terminal);
+# see cop_site.observability. The id is nginx's X-Request-ID (deploy/), or a new one.
+LOGGING = observability.logging_config(
+    level=os.environ.get("LOG_LEVEL", "WARNING"),
+    fmt=os.environ.get("LOG_FORMAT", "json"),
+)
+DJANGO_GUID = {
+    "GUID_HEADER_NAME": "X-Request-ID",
+    "VALIDATE_GUID": True,  # a malformed id from outside is replaced, not logged
+    "RETURN_HEADER": True,
+    "EXPOSE_HEADER": False,
 }
+# Error reports to a Sentry-compatible service, only when a DSN is given; nothing
+# personal is sent (cop_site.observability.scrub).
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+if SENTRY_DSN:
+    observability.init_sentry(
+        SENTRY_DSN,
+        environment=os.environ.get("SENTRY_ENVIRONMENT", ""),
+        release=os.environ.get("SENTRY_RELEASE", ""),
+    )

@@ -3,7 +3,7 @@
 import os
 
 from .base import *  # noqa: F403
-from .base import BASE_DIR, COMMUNITY, env_bool, env_list
+from .base import BASE_DIR, COMMUNITY, env_bool, env_list, observability
 
 DEBUG = env_bool("DJANGO_DEBUG", True)
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or "dev-only-not-secret-" + "x" * 32
@@ -23,3 +23,9 @@ COMMUNITY = {
 }
 # The demo's partner feeds are local fixture files: only this directory may be read.
 CONNECT = {"LOCAL_FEED_DIRS": [BASE_DIR / "connect" / "fixtures"]}
+
+# Plain log lines on a terminal (LOG_FORMAT=json for what production writes).
+LOGGING = observability.logging_config(
+    level=os.environ.get("LOG_LEVEL", "WARNING"),
+    fmt=os.environ.get("LOG_FORMAT", "text"),
+)

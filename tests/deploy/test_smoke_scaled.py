@@ -226,8 +226,10 @@ def test_the_scaled_set_up_serves_a_member_end_to_end(site, smtp_sink, tmp_path)
         visitor = Visitor(topology.port)
 
         # The proxy's health check and its static files.
-        status, _, body = visitor.request("/healthz")
+        status, headers, body = visitor.request("/healthz")
         assert status == 200 and json.loads(body)["status"] == "ok", body
+        # nginx's $request_id reached the application, which logs it and returns it.
+        assert re.fullmatch(r"[0-9a-f]{32}", headers["X-Request-ID"])
         status, _, home = visitor.request("/")
         assert status == 200, home[:500]
         # Static files from disk: names with the manifest's content hash for a year,
