@@ -10,7 +10,7 @@ import uuid
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-from cop_site import observability
+from community import observability
 
 
 def _handler(stream) -> logging.Handler:

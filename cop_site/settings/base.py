@@ -11,8 +11,7 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
-from community import suite
-from cop_site import observability
+from community import observability, suite
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 PROJECT_DIR = BASE_DIR / "cop_site"
@@ -45,7 +44,7 @@ INSTALLED_APPS = list(
         [
             *suite.APPS,
             "home",
-            "django_guid",  # a request id in every log line (cop_site.observability)
+            "django_guid",  # a request id in every log line (community.observability)
             # Wagtail
             "wagtail.contrib.forms",
             "wagtail.contrib.redirects",
@@ -321,7 +320,7 @@ COMMUNITY = {
 }
 
 # One JSON object per line with the request's id (LOG_FORMAT=text for a terminal);
-# see cop_site.observability. The id is nginx's X-Request-ID (deploy/), or a new one.
+# see community.observability. The id is nginx's X-Request-ID (deploy/), or a new one.
 LOGGING = observability.logging_config(
     level=os.environ.get("LOG_LEVEL", "WARNING"),
     fmt=os.environ.get("LOG_FORMAT", "json"),
@@ -333,7 +332,7 @@ DJANGO_GUID = {
     "EXPOSE_HEADER": False,
 }
 # Error reports to a Sentry-compatible service, only when a DSN is given; nothing
-# personal is sent (cop_site.observability.scrub).
+# personal is sent (community.observability.scrub).
 SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
 if SENTRY_DSN:
     observability.init_sentry(

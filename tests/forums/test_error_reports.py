@@ -8,7 +8,7 @@ import pytest
 import sentry_sdk
 from sentry_sdk.transport import Transport
 
-from cop_site import observability
+from community import observability
 from forums import services
 
 pytestmark = pytest.mark.django_db

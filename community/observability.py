@@ -40,7 +40,7 @@ def logging_config(level: str = "WARNING", fmt: str = "json") -> dict:
         "disable_existing_loggers": False,
         "filters": {
             "request_id": {"()": "django_guid.log_filters.CorrelationId"},
-            "without_request": {"()": "cop_site.observability.WithoutRequest"},
+            "without_request": {"()": "community.observability.WithoutRequest"},
         },
         "formatters": {
             "json": {
