@@ -20,6 +20,9 @@ DEFAULTS: dict[str, Any] = {
     # Visitors' pages kept whole this long at most (``community.pagecache``); every
     # change a visitor could see renews them at once. 0 turns the keeping off.
     "PAGE_CACHE_SECONDS": 300,
+    # What a Prometheus scraper sends as ``Authorization: Bearer <token>`` to read
+    # ``/metrics`` (``community.metrics``); empty: only signed-in superusers may.
+    "METRICS_TOKEN": "",
 }
 
 

@@ -78,6 +78,7 @@ INSTALLED_APPS = list(
 
 MIDDLEWARE = [
     "django_guid.middleware.guid_middleware",
+    "community.metrics.metrics_middleware",  # /metrics: requests by view and status
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.gzip.GZipMiddleware",
@@ -317,6 +318,8 @@ COMMUNITY = {
     # Moderators and editors must set up two-factor authentication.
     "REQUIRE_MFA_FOR_PRIVILEGED": env_bool("REQUIRE_MFA_FOR_PRIVILEGED", True),
     "ALLOW_DEMO_SEED": False,
+    # A Prometheus scraper's bearer token for /metrics (community.metrics).
+    "METRICS_TOKEN": os.environ.get("METRICS_TOKEN", ""),
 }
 
 # One JSON object per line with the request's id (LOG_FORMAT=text for a terminal);

@@ -108,6 +108,13 @@ class Visitor:
         assert found, f"no form on {path}"
         return found.group(1).decode()
 
+    def metrics(self, token: str) -> str:
+        status, _, body = self.request(
+            "/metrics", headers={"Authorization": f"Bearer {token}"}
+        )
+        assert status == 200, body[:500]
+        return body.decode()
+
     def post(self, path: str, form: str, fields: dict):
         return self.request(
             path, {"csrfmiddlewaretoken": self.form_token(form), **fields}
@@ -189,6 +196,17 @@ def site(tmp_path, settings):
         "media": settings.MEDIA_ROOT,
         "secret_key": settings.SECRET_KEY,
     }
+
+
+def sample(text: str, name: str, **labels) -> float:
+    """The value of ``name{labels}`` in Prometheus's text format (0 when absent)."""
+    for line in text.splitlines():
+        found = re.fullmatch(r"(\w+)(?:\{(.*)\})? (\S+)", line)
+        if found and found.group(1) == name:
+            have = dict(re.findall(r'(\w+)="([^"]*)"', found.group(2) or ""))
+            if all(have.get(key) == value for key, value in labels.items()):
+                return float(found.group(3))
+    return 0.0
 
 
 def _receive(socket, kind: str, timeout: float = 15) -> dict:
@@ -288,6 +306,12 @@ def test_the_scaled_set_up_serves_a_member_end_to_end(site, smtp_sink, tmp_path)
             assert [established_to(port) for port in topology.ws_ports] == [1, 1], (
                 "nginx spreads the sockets over both workers"
             )
+            # The metrics, scraped through nginx from an HTTP worker, add up every
+            # process's: one socket on each websocket worker.
+            metrics = visitor.metrics(topology.metrics_token)
+            for process in ("ws1", "ws2"):
+                pid = str(topology.processes[process].pid)
+                assert sample(metrics, "cop_websockets_open", pid=pid) == 1, metrics
             status, _, body = visitor.post(
                 f"{thread.get_absolute_url()}reply/",
                 thread.get_absolute_url(),
@@ -348,6 +372,23 @@ def test_the_scaled_set_up_serves_a_member_end_to_end(site, smtp_sink, tmp_path)
         for document in (public, restricted):
             status, _, body = visitor.request(f"/media/{document.file.name}")
             assert status == 404 and body not in (PUBLIC_TEXT, SECRET_TEXT)
+
+        # Every failed sign-in counted, whichever of the four HTTP workers took it;
+        # and the reader of the metrics must be an operator.
+        metrics = visitor.metrics(topology.metrics_token)
+        failed_sign_ins = sample(
+            metrics,
+            "cop_http_requests_total",
+            view="account_login",
+            method="POST",
+            status="200",
+        )
+        assert failed_sign_ins == 11, metrics
+        assert sample(metrics, "cop_tasks", state="failed") == 0
+        assert visitor.request("/metrics")[0] == 404
+        assert (
+            guesser.request("/metrics", headers={"Authorization": "Bearer x"})[0] == 404
+        )
 
         # Uploads beyond the cap are refused by the proxy before any worker reads them.
         status, _, _ = visitor.request(

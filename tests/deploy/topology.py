@@ -17,6 +17,7 @@ import contextlib
 import os
 import pwd
 import re
+import secrets
 import shlex
 import shutil
 import socket
@@ -44,6 +45,16 @@ def exec_start(unit: str) -> list[str]:
     (line,) = re.findall(r"^ExecStart=(.+)$", text, flags=re.M)
     bin_dir = str(Path(sys.executable).parent) + "/"
     return shlex.split(line.replace(VENV_IN_UNITS, bin_dir))
+
+
+def unit_own_environment(unit: str) -> dict[str, str]:
+    """A unit's ``Environment=`` lines."""
+    text = (DEPLOY / "systemd" / unit).read_text()
+    values = {}
+    for assignment in re.findall(r"^Environment=(.+)$", text, flags=re.M):
+        key, _, value = assignment.partition("=")
+        values[key] = value
+    return values
 
 
 def unit_environment() -> dict[str, str]:
@@ -131,6 +142,9 @@ class Topology:
         self.work.mkdir(parents=True, exist_ok=True)
         self.static = work / "static"
         self.media = media
+        self.metrics = work / "metrics"  # /run/learn-metrics in the units
+        self.metrics.mkdir(exist_ok=True)
+        self.metrics_token = secrets.token_urlsafe(32)
         self.port = free_port()
         self.http_port = free_port()
         self.ws_ports = [free_port(), free_port()]
@@ -156,6 +170,7 @@ class Topology:
             MEDIA_ROOT=str(self.media),
             STATIC_ROOT=str(self.static),
             LOG_LEVEL="WARNING",
+            METRICS_TOKEN=self.metrics_token,
         )
 
     # --- starting ---------------------------------------------------------------
@@ -176,14 +191,16 @@ class Topology:
                 )
                 for part in exec_start("learn-http.service")
             ]
-            self._spawn("http", http)
+            self._spawn("http", http, "learn-http.service")
             for n, port in enumerate(self.ws_ports):
                 ws = [
                     part.replace("%i", str(port))
                     for part in exec_start("learn-ws@.service")
                 ]
-                self._spawn(f"ws{n + 1}", ws)
-            self._spawn("tasks", exec_start("learn-tasks.service"))
+                self._spawn(f"ws{n + 1}", ws, "learn-ws@.service")
+            self._spawn(
+                "tasks", exec_start("learn-tasks.service"), "learn-tasks.service"
+            )
             for name, port in [("http", self.http_port)] + [
                 (f"ws{n + 1}", p) for n, p in enumerate(self.ws_ports)
             ]:
@@ -193,10 +210,13 @@ class Topology:
             self.stop()
             raise
 
-    def _spawn(self, name: str, command: list[str]) -> None:
+    def _spawn(self, name: str, command: list[str], unit: str = "") -> None:
+        env = dict(self.env)
+        for key, value in (unit_own_environment(unit) if unit else {}).items():
+            env[key] = value.replace("/run/learn-metrics", str(self.metrics))
         log = (self.work / f"{name}.log").open("wb")
         self.processes[name] = subprocess.Popen(
-            command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
+            command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
         )
 
     def _wait_healthy(self, name: str, port: int, timeout: float = 90) -> None:
