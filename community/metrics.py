@@ -11,9 +11,10 @@
   ``connect`` plugin, when installed).
 
 Several processes (gunicorn's workers, the daphne workers) each count their own. With
-``PROMETHEUS_MULTIPROC_DIR`` set (``deploy/learn.env.example``) they write to files in
-that folder and any worker's ``/metrics`` adds them up, prometheus_client's
-multiprocess mode; without it (``make run``, one process) the process's own figures.
+``PROMETHEUS_MULTIPROC_DIR`` set (the HTTP and websocket units of ``deploy/systemd``
+set it) they write to files in that folder and any worker's ``/metrics`` adds them up,
+prometheus_client's multiprocess mode; without it (``make run``, one process) the
+process's own figures.
 
 Only operators read it: a signed-in superuser, or a scraper that sends
 ``Authorization: Bearer <COMMUNITY["METRICS_TOKEN"]>``. Anyone else gets a 404.

@@ -373,6 +373,14 @@ def test_the_scaled_set_up_serves_a_member_end_to_end(site, smtp_sink, tmp_path)
             status, _, body = visitor.request(f"/media/{document.file.name}")
             assert status == 404 and body not in (PUBLIC_TEXT, SECRET_TEXT)
 
+        # A websocket worker killed outright: its series leaves the metrics at the
+        # next scrape (its sockets are gone), the other worker's stays.
+        topology.processes["ws1"].kill()
+        topology.processes["ws1"].wait(timeout=10)
+        metrics = visitor.metrics(topology.metrics_token)
+        assert f'pid="{topology.processes["ws1"].pid}"' not in metrics
+        assert f'pid="{topology.processes["ws2"].pid}"' in metrics
+
         # Every failed sign-in counted, whichever of the four HTTP workers took it;
         # and the reader of the metrics must be an operator.
         metrics = visitor.metrics(topology.metrics_token)
