@@ -8,17 +8,9 @@ import pytest
 from django.test import RequestFactory, override_settings
 
 from community.adapters import client_ip
+from tests.test_wheel import PLUGINS
 
 ROOT = Path(__file__).resolve().parents[2]
-SUITE = [
-    "community",
-    "moderation",
-    "forums",
-    "events",
-    "library",
-    "improvement",
-    "connect",
-]
 
 
 def request(remote: str = "127.0.0.1", forwarded: str | None = None):
@@ -56,7 +48,7 @@ def test_no_plugin_reads_the_address_any_other_way():
     one rate-limit bucket for the whole country."""
     readers = [
         str(path.relative_to(ROOT))
-        for app in SUITE
+        for app in sorted(PLUGINS)
         for path in (ROOT / app).rglob("*.py")
         if "REMOTE_ADDR" in path.read_text().replace("``REMOTE_ADDR``", "")
     ]

@@ -2,7 +2,6 @@
 (never by path), open websockets, and the work waiting in the database."""
 
 import datetime
-import re
 
 import pytest
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -12,6 +11,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from community import metrics
+from tests.prometheus import sample
 
 pytestmark = pytest.mark.django_db
 
@@ -20,18 +20,6 @@ TOKEN = "a-scraper-token-of-some-length"
 
 def with_token(token: str = TOKEN):
     return override_settings(COMMUNITY={**settings.COMMUNITY, "METRICS_TOKEN": token})
-
-
-def value(text: str, name: str, **labels) -> float:
-    """The sample ``name{labels}`` in ``text`` (0 when absent)."""
-    for line in text.splitlines():
-        found = re.fullmatch(r"(\w+)(?:\{(.*)\})? (\S+)", line)
-        if not found or found.group(1) != name:
-            continue
-        have = dict(re.findall(r'(\w+)="([^"]*)"', found.group(2) or ""))
-        if all(have.get(k) == v for k, v in labels.items()):
-            return float(found.group(3))
-    return 0.0
 
 
 def scrape(client) -> str:
@@ -79,11 +67,11 @@ def test_requests_are_counted_by_view_and_status_never_by_path(client):
 
     def delta(**labels):
         name = "cop_http_requests_total"
-        return value(after, name, **labels) - value(before, name, **labels)
+        return sample(after, name, **labels) - sample(before, name, **labels)
 
     assert delta(view="healthz", method="GET", status="200") == 3
     assert delta(view="forums:space", method="GET", status="404") == 1
-    assert value(after, "cop_http_request_duration_seconds_count", view="healthz") >= 3
+    assert sample(after, "cop_http_request_duration_seconds_count", view="healthz") >= 3
     assert "not-a-space" not in after and "no-such-page" not in after
 
 
@@ -140,11 +128,11 @@ def test_work_waiting_is_read_from_the_database(client):
     )
     ExternalFeed.objects.create(name="Fine", url="https://fine.example/feed")
     text = scrape(client)
-    assert value(text, "cop_tasks", state="due") == 2
-    assert value(text, "cop_tasks", state="scheduled") == 1
-    assert value(text, "cop_tasks", state="running") == 1
-    assert value(text, "cop_tasks", state="failed") == 1
-    assert value(text, "cop_feeds_failing") == 1
+    assert sample(text, "cop_tasks", state="due") == 2
+    assert sample(text, "cop_tasks", state="scheduled") == 1
+    assert sample(text, "cop_tasks", state="running") == 1
+    assert sample(text, "cop_tasks", state="failed") == 1
+    assert sample(text, "cop_feeds_failing") == 1
 
 
 def test_scraping_costs_the_same_whatever_is_waiting(

@@ -32,6 +32,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from tests.deploy.topology import Topology, established_to, free_port
+from tests.prometheus import sample
 
 pytestmark = [
     pytest.mark.skipif(
@@ -196,17 +197,6 @@ def site(tmp_path, settings):
         "media": settings.MEDIA_ROOT,
         "secret_key": settings.SECRET_KEY,
     }
-
-
-def sample(text: str, name: str, **labels) -> float:
-    """The value of ``name{labels}`` in Prometheus's text format (0 when absent)."""
-    for line in text.splitlines():
-        found = re.fullmatch(r"(\w+)(?:\{(.*)\})? (\S+)", line)
-        if found and found.group(1) == name:
-            have = dict(re.findall(r'(\w+)="([^"]*)"', found.group(2) or ""))
-            if all(have.get(key) == value for key, value in labels.items()):
-                return float(found.group(3))
-    return 0.0
 
 
 def _receive(socket, kind: str, timeout: float = 15) -> dict:
