@@ -77,8 +77,9 @@ class Flag(models.Model):
     content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
     object_id = models.PositiveBigIntegerField()
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="flags")
+    # Empty once the member who flagged has left: the case keeps its reasons.
     flagger = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     reason = models.CharField(max_length=24, choices=FlagReason.choices)
     text = models.CharField(max_length=500, blank=True)
@@ -125,8 +126,9 @@ class Outcome(models.TextChoices):
 class Decision(models.Model):
     """The audit log: who moderated what, why and when (the content, not its author)."""
 
+    # Empty once the moderator has left: the audit keeps what was decided, not by whom.
     moderator = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     action = models.CharField(max_length=16, choices=Action.choices)
     reason = models.TextField()
