@@ -19,7 +19,8 @@ pytestmark = pytest.mark.browser
 
 PASSWORD = "learn-together-2026"
 CHART = "/improvement/f/hillside-district-hospital/MNH-08/"
-# The host's flash messages (``<ul role="status">`` in base.html) are not ours to check.
+# The host's flash messages (base.html) are not ours to check: axe checks them on
+# the pages tests/browser/test_your_data.py walks.
 MAIN = {"include": [["main"]], "exclude": [[".messages"]]}
 
 
