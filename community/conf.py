@@ -23,6 +23,17 @@ DEFAULTS: dict[str, Any] = {
     # What a Prometheus scraper sends as ``Authorization: Bearer <token>`` to read
     # ``/metrics`` (``community.metrics``); empty: only signed-in superusers may.
     "METRICS_TOKEN": "",
+    # A member who asks to delete their account may change their mind for this long;
+    # then ``privacy_housekeeping`` erases it (``community.personal_data``).
+    "ACCOUNT_DELETION_GRACE_DAYS": 14,
+    # What the privacy page promises about what the site's machines keep. The suite
+    # cannot enforce these: deploy/ does (journald's MaxRetentionSec, the backup
+    # timer's pruning, prune_db_task_results), and a host that changes one there says
+    # so here.
+    "LOG_RETENTION_DAYS": 14,
+    "BACKUP_RETENTION_DAYS": 14,
+    "TASK_RETENTION_DAYS": 14,
+    "FAILED_TASK_RETENTION_DAYS": 30,
 }
 
 

@@ -4,14 +4,16 @@
 idempotent (a second run changes nothing) and go through the services.
 """
 
+import datetime
 import functools
 import os
 
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from . import services
 from .adapters import opaque_username
-from .models import Level, Organisation, Ownership, Role
+from .models import Level, Organisation, Ownership, Profile, Role
 
 DEFAULT_DEMO_PASSWORD = "learn-together-2026"
 
@@ -99,7 +101,17 @@ PEERS = [
         "port-amara-general-hospital",
     ),
     ("lead.lakeside@demo.example", "Dr Paul Dube", Role.DISTRICT_LEAD, "lakeside"),
+    # Moving to another country: has asked to leave (``community.personal_data``), so
+    # an operator sees an account in its grace period and `privacy_housekeeping`
+    # has something to erase once it is over.
+    (
+        "moving.on@demo.example",
+        "Beatrice (moving on)",
+        Role.PRACTITIONER,
+        "lakeside-regional-hospital",
+    ),
 ]
+LEAVING = "moving.on@demo.example"
 
 
 def demo_password() -> str:
@@ -192,6 +204,10 @@ def seed(context: dict) -> None:
                 user=user, organisation=orgs[org_slug], role=role
             )
         users[email.split("@")[0]] = user
+    leaving = users[LEAVING.split("@")[0]]
+    Profile.objects.filter(user=leaving).update(
+        deletion_due_at=timezone.now() + datetime.timedelta(days=10)
+    )
     context["country"] = country
     context["organisations"] = orgs
     context["users"] = users

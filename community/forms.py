@@ -168,3 +168,37 @@ class DirectoryFilterForm(forms.Form):
     expertise = forms.CharField(label=_("Expertise"), required=False, max_length=100)
     district = forms.CharField(label=_("District"), required=False, max_length=200)
     facility = forms.CharField(label=_("Facility"), required=False, max_length=200)
+
+
+class DeleteAccountForm(forms.Form):
+    """Leaving: what becomes of named posts, and the password to show it is them."""
+
+    named = forms.ChoiceField(
+        label=_("What you wrote under your name"),
+        choices=[
+            ("keep", _("Keep it for others to learn from, signed “Former member”")),
+            ("remove", _("Remove its text")),
+        ],
+        initial="keep",
+        widget=forms.RadioSelect,
+    )
+    password = forms.CharField(
+        label=_("Your password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        if not user.has_usable_password():
+            # Signed up without a password: ticking the box is their confirmation.
+            self.fields["password"] = forms.BooleanField(
+                label=_("Yes, delete my account"), required=True
+            )
+
+    def clean_password(self):
+        password = self.cleaned_data.get("password")
+        if isinstance(password, str) and not self.user.check_password(password):
+            raise ValidationError(_("That is not your password. Nothing was changed."))
+        return password

@@ -239,6 +239,11 @@ class Profile(models.Model):
     show_bio = models.BooleanField(_("show my bio"), default=False)
     show_expertise = models.BooleanField(_("show my expertise"), default=True)
 
+    # Leaving (``community.personal_data``): set when the member asks, cleared if they
+    # cancel; the account is erased once the day has passed.
+    deletion_due_at = models.DateTimeField(null=True, blank=True, editable=False)
+    deletion_removes_named = models.BooleanField(default=False, editable=False)
+
     class Meta:
         verbose_name = _("profile")
         verbose_name_plural = _("profiles")

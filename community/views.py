@@ -1,16 +1,18 @@
+from allauth.account.decorators import reauthentication_required
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
-from django.utils import translation
+from django.utils import formats, timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_POST, require_safe
 
-from . import directory, mentions, permissions, services, zones
-from .forms import DirectoryFilterForm, ProfileForm
+from . import directory, mentions, permissions, personal_data, services, zones
+from .conf import setting
+from .forms import DeleteAccountForm, DirectoryFilterForm, ProfileForm
 from .models import Level, Organisation
 from .sections import facility_sections
 
@@ -169,5 +171,93 @@ def facility_profile(request, pk: int):
             "visit_url": f"{visit_url}?host={facility.pk}"
             if visit_url and may_request
             else "",
+        },
+    )
+
+
+@login_required
+@require_safe
+def your_data(request):
+    """Download everything, or leave: the member's own page for their data."""
+    profile = services.profile_ensure(user=request.user)
+    return render(
+        request,
+        "community/personal_data/your_data.html",
+        {
+            "profile": profile,
+            "grace_days": personal_data.grace().days,
+            "parts": [part.key for part in personal_data.parts()],
+        },
+    )
+
+
+@login_required
+@require_POST
+@reauthentication_required
+def download_data(request):
+    """Everything the member wrote or gave, as JSON files in a zip, built now.
+
+    The zip names the member's anonymous posts, so whoever holds the session must
+    have typed the password in the last few minutes (allauth's reauthentication,
+    which then resumes this POST): a phone left signed in, or picked up by a senior,
+    does not give them away."""
+    from django.http import HttpResponse
+
+    stamp = timezone.now().strftime("%Y-%m-%d")
+    response = HttpResponse(
+        personal_data.export_zip(request.user), content_type="application/zip"
+    )
+    response["Content-Disposition"] = f'attachment; filename="my-data-{stamp}.zip"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+def delete_account(request):
+    form = DeleteAccountForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        profile = personal_data.request_deletion(
+            user=request.user, remove_named=form.cleaned_data["named"] == "remove"
+        )
+        messages.success(
+            request,
+            _(
+                "Your account will be deleted on %(date)s. "
+                "We have sent you an email; you can cancel here until then."
+            )
+            % {
+                "date": formats.date_format(
+                    timezone.localtime(profile.deletion_due_at), "DATE_FORMAT"
+                )
+            },
+        )
+        return redirect("community:your_data")
+    return render(
+        request,
+        "community/personal_data/delete_account.html",
+        {"form": form, "grace_days": personal_data.grace().days},
+    )
+
+
+@login_required
+@require_POST
+def cancel_deletion(request):
+    personal_data.cancel_deletion(user=request.user)
+    messages.success(request, _("Your account is no longer going to be deleted."))
+    return redirect("community:your_data")
+
+
+@require_safe
+def privacy(request):
+    """What the site keeps about members and for how long, read from the settings
+    that decide it, so the page cannot drift from what the site does."""
+    return render(
+        request,
+        "community/personal_data/privacy.html",
+        {
+            "grace_days": personal_data.grace().days,
+            "session_days": settings.SESSION_COOKIE_AGE // 86400,
+            "min_group_size": setting("MIN_GROUP_SIZE"),
+            "retention": personal_data.retention(),
         },
     )

@@ -94,3 +94,9 @@ def register_grant_action(actions):
     actions.register_action(
         "community.grant", _("Give a privileged role"), _("Privileged role given")
     )
+
+
+# What this app holds about a member, for "download my data" and "delete my account".
+from .personal_data import community_part as personal_data_part  # noqa: E402
+
+hooks.register("community_personal_data", personal_data_part)

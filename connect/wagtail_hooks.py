@@ -152,3 +152,9 @@ def needs_nav(request):
     from community.sections import NavItem
 
     return NavItem(_("Learning needs"), reverse("connect:needs"), order=50)
+
+
+# What this app holds about a member, for "download my data" and "delete my account".
+from .personal_data import part as personal_data_part  # noqa: E402
+
+hooks.register("community_personal_data", personal_data_part)

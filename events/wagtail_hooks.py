@@ -54,3 +54,9 @@ def events_nav(request):
     from community.sections import NavItem
 
     return NavItem(_("Events"), reverse("events:index"), order=20)
+
+
+# What this app holds about a member, for "download my data" and "delete my account".
+from .personal_data import part as personal_data_part  # noqa: E402
+
+hooks.register("community_personal_data", personal_data_part)

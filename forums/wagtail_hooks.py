@@ -76,3 +76,9 @@ def notifications_bell(request):
         badge=count,
         badge_label=ngettext("%(n)s unread", "%(n)s unread", count) % {"n": count},
     )
+
+
+# What this app holds about a member, for "download my data" and "delete my account".
+from .personal_data import part as personal_data_part  # noqa: E402
+
+hooks.register("community_personal_data", personal_data_part)

@@ -130,3 +130,9 @@ def register_measurement_actions(actions):
                 }
             except (KeyError, TypeError):
                 return _("Replaced a month's numbers")
+
+
+# What this app holds about a member, for "download my data" and "delete my account".
+from .personal_data import part as personal_data_part  # noqa: E402
+
+hooks.register("community_personal_data", personal_data_part)

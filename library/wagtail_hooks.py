@@ -165,3 +165,9 @@ def library_nav(request):
 
     url = cache.get_or_set("library:nav-url", index_url, timeout=300)
     return NavItem(_("Library"), url, order=30) if url else None
+
+
+# What this app holds about a member, for "download my data" and "delete my account".
+from .personal_data import part as personal_data_part  # noqa: E402
+
+hooks.register("community_personal_data", personal_data_part)

@@ -49,3 +49,9 @@ def moderation_nav(request):
     if not permissions.can_view_queue(getattr(request, "user", None)):
         return None
     return NavItem(_("Moderation"), reverse("moderation:queue"), order=90)
+
+
+# What this app holds about a member, for "download my data" and "delete my account".
+from .personal_data import part as personal_data_part  # noqa: E402
+
+hooks.register("community_personal_data", personal_data_part)

@@ -262,6 +262,8 @@ STORAGES = {
 
 # --- Security --------------------------------------------------------------------
 SESSION_COOKIE_SECURE = True
+# How long a sign-in lasts (and a session is kept): the privacy page states it.
+SESSION_COOKIE_AGE = int(os.environ.get("SESSION_DAYS", "14")) * 86400
 CSRF_COOKIE_SECURE = True
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -1,0 +1,18 @@
+"""Daily: erase the accounts whose grace period is over, and clear expired sessions.
+
+Run by deploy/'s ``learn-prune`` timer; safe to run at any time and more than once.
+"""
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from community import personal_data
+
+
+class Command(BaseCommand):
+    help = "Erase accounts due for deletion and clear expired sessions."
+
+    def handle(self, *args, **options):
+        erased = personal_data.erase_due_accounts()
+        call_command("clearsessions")
+        self.stdout.write(f"{erased} account(s) erased; expired sessions cleared")

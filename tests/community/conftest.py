@@ -1,0 +1,3 @@
+"""The forum spaces and a peer, for the tests here that need forum content."""
+
+from tests.forums.conftest import peer, spaces  # noqa: F401
