@@ -1,8 +1,10 @@
 from urllib.parse import quote
 
-from django.urls import reverse
+from django.apps import apps
+from django.urls import include, path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin.menu import MenuItem
 from wagtail.permissions import register_permission_policy
 
 from .admin_views import (
@@ -100,3 +102,37 @@ def register_grant_action(actions):
 from .personal_data import community_part as personal_data_part  # noqa: E402
 
 hooks.register("community_personal_data", personal_data_part)
+
+
+# Operators: failed background tasks (emails that could not be sent), with a retry.
+class _OperatorsMenuItem(MenuItem):
+    def is_shown(self, request):
+        return request.user.is_superuser
+
+
+def task_admin_urls():
+    from . import task_admin
+
+    urls = [
+        path("", task_admin.failed_tasks, name="failed_tasks"),
+        path("<uuid:pk>/retry/", task_admin.retry, name="retry_task"),
+        path("retry-all/", task_admin.retry_all, name="retry_all_tasks"),
+    ]
+    return [
+        path("tasks/", include((urls, "community_admin"), namespace="community_admin"))
+    ]
+
+
+def failed_tasks_menu_item():
+    return _OperatorsMenuItem(
+        _("Background tasks"),
+        reverse("community_admin:failed_tasks"),
+        name="background-tasks",
+        icon_name="warning",
+        order=900,
+    )
+
+
+if apps.is_installed("django_tasks_db"):  # the host's task backend, when it is this
+    hooks.register("register_admin_urls", task_admin_urls)
+    hooks.register("register_reports_menu_item", failed_tasks_menu_item)
