@@ -6,9 +6,9 @@
   path would name threads and members, and multiply without bound.
 - **Open websockets** per worker process (``count_websockets`` around the ASGI
   websocket router).
-- **Work waiting**, read from the database when scraped: tasks due, scheduled,
-  running and failed (``django-tasks-db``), feeds whose last fetch failed (the
-  ``connect`` plugin, when installed).
+- **Work waiting**, read when scraped: tasks due, scheduled, running and failed
+  (``django-tasks-db``), feeds whose last fetch failed (the ``connect`` plugin, when
+  installed), and messages waiting in the Redis channel layer's queues.
 
 Several processes (gunicorn's workers, the daphne workers) each count their own. With
 ``PROMETHEUS_MULTIPROC_DIR`` set (the HTTP and websocket units of ``deploy/systemd``
@@ -146,6 +146,57 @@ class WorkWaiting:
                 [], ExternalFeed.objects.filter(status=FeedStatus.ERROR).count()
             )
             yield feeds
+        depth = channel_layer_depth()
+        if depth is not None:
+            layer = GaugeMetricFamily(
+                "cop_channel_layer_messages",
+                "Messages waiting in the Redis channel layer's queues for a consumer"
+                " to read them: a number that keeps growing means a websocket worker"
+                " is too slow or gone.",
+                labels=["queue"],
+            )
+            for queue, count in depth.items():
+                layer.add_metric([queue], count)
+            yield layer
+
+
+def channel_layer_depth() -> dict[str, int] | None:
+    """Messages waiting per queue kind of the Redis channel layer (``channels_redis``
+    keeps each channel's queue as a sorted set named ``<prefix><channel>``; a
+    worker's own channels are ``specific.<worker>!…``, so they add up per worker;
+    groups are ``<prefix>:group:…`` and hold channel names, not messages). ``None``
+    for another layer (the in-memory one has no queue outside its process)."""
+    from django.conf import settings
+
+    config = getattr(settings, "CHANNEL_LAYERS", {}).get("default", {})
+    if config.get("BACKEND") != "channels_redis.core.RedisChannelLayer":
+        return None
+    import redis
+
+    options = config.get("CONFIG", {})
+    prefix = options.get("prefix", "asgi")
+    host = options.get("hosts", ["redis://127.0.0.1:6379/0"])[0]
+    address = host["address"] if isinstance(host, dict) else host
+    client = redis.Redis.from_url(address, socket_timeout=2)
+    waiting = {"workers": 0, "other": 0}
+    try:
+        keys = [
+            key
+            for key in client.scan_iter(match=f"{prefix}*", count=1000, _type="zset")
+            if not key.startswith(f"{prefix}:group:".encode())
+        ]
+        with client.pipeline(transaction=False) as pipe:
+            for key in keys:
+                pipe.zcard(key)
+            counts = pipe.execute()
+    except redis.RedisError:
+        return None
+    finally:
+        client.close()
+    for key, count in zip(keys, counts, strict=True):
+        kind = "workers" if key.startswith(f"{prefix}specific.".encode()) else "other"
+        waiting[kind] += count
+    return waiting
 
 
 _LIVE_FILE = re.compile(r"^gauge_live\w+_(\d+)\.db$")

@@ -2,6 +2,7 @@
 (never by path), open websockets, and the work waiting in the database."""
 
 import datetime
+import os
 
 import pytest
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -140,3 +141,41 @@ def test_scraping_costs_the_same_whatever_is_waiting(
 ):
     with django_assert_max_num_queries(2):
         scrape(client)
+
+
+@pytest.mark.skipif(
+    not os.environ.get("REDIS_URL"), reason="needs REDIS_URL (CI's pass)"
+)
+def test_messages_waiting_in_the_redis_channel_layer_are_counted(client):
+    """A worker that stopped reading leaves its messages queued: the scrape shows it."""
+    from asgiref.sync import async_to_sync
+    from channels.layers import get_channel_layer
+
+    prefix = f"cop-metrics-{os.getpid()}-"
+    layers = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [os.environ["REDIS_URL"]], "prefix": prefix},
+        }
+    }
+    with override_settings(CHANNEL_LAYERS=layers):
+        layer = get_channel_layer()
+        assert (
+            sample(scrape(client), "cop_channel_layer_messages", queue="workers") == 0
+        )
+        for n in range(3):
+            async_to_sync(layer.send)("specific.gone!x", {"type": "chat", "n": n})
+        async_to_sync(layer.group_add)("thread-1", "specific.gone!x")
+        text = scrape(client)
+        assert sample(text, "cop_channel_layer_messages", queue="workers") == 3
+        assert sample(text, "cop_channel_layer_messages", queue="other") == 0
+        async_to_sync(layer.flush)()
+        assert (
+            sample(scrape(client), "cop_channel_layer_messages", queue="workers") == 0
+        )
+
+
+def test_no_channel_layer_figure_for_the_in_memory_layer(client):
+    memory = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    with override_settings(CHANNEL_LAYERS=memory):
+        assert "cop_channel_layer_messages" not in scrape(client)
