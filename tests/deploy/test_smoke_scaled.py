@@ -31,7 +31,12 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from tests.deploy.topology import Topology, established_to, free_port
+from tests.deploy.topology import (
+    Topology,
+    established_to,
+    free_port,
+    maintenance_flag,
+)
 from tests.prometheus import sample
 
 pytestmark = [
@@ -255,6 +260,26 @@ def test_the_scaled_set_up_serves_a_member_end_to_end(site, smtp_sink, tmp_path)
         ]
         status, headers, _ = visitor.request(f"/static/{original}")
         assert status == 200 and "max-age=86400" in headers["Cache-Control"]
+
+        # An upgrade's maintenance switch (README, "Upgrading"): pages and sockets get
+        # the maintenance page with 503 and Retry-After, the health check still
+        # answers; switched off, the site is back at once.
+        from websockets.exceptions import InvalidStatus
+
+        flag = maintenance_flag(site["media"])
+        flag.touch()
+        try:
+            status, headers, body = visitor.request("/forums/")
+            assert status == 503 and b"is being upgraded" in body
+            assert headers["Retry-After"] == "120"
+            assert headers["Cache-Control"] == "no-store"
+            assert visitor.request("/healthz")[0] == 200
+            with pytest.raises(InvalidStatus) as refused:
+                connect(f"ws://127.0.0.1:{topology.port}/ws/forums/", open_timeout=15)
+            assert refused.value.response.status_code == 503
+        finally:
+            flag.unlink()
+        assert visitor.request("/forums/")[0] == 200
 
         # Someone elsewhere fails to sign in until the limit refuses them: it counts
         # the address nginx saw, not the proxy's own, so nobody else is locked out.

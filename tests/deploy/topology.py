@@ -95,7 +95,14 @@ def nginx_site(
         "".join(f"  server 127.0.0.1:{p};\n" for p in ws_ports),
     )
     site = _replace(site, "/srv/learn/static/", f"{static}/")
+    site = _replace(site, "/srv/learn/app/deploy/", f"{DEPLOY}/")
+    site = _replace(site, "/srv/learn/maintenance.on", str(maintenance_flag(media)))
     return _replace(site, "/srv/learn/media/", f"{media}/")
+
+
+def maintenance_flag(media: Path) -> Path:
+    """Where this run's nginx looks for the upgrade's maintenance switch."""
+    return media.parent / "maintenance.on"
 
 
 _NGINX = """daemon off;
