@@ -25,9 +25,12 @@ import os
 import re
 import resource
 import secrets
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -48,6 +51,10 @@ DB = os.environ.get(
 # earlier run would otherwise refuse sockets.
 REDIS = os.environ.get("BENCH_CHAT_REDIS_URL", "redis://127.0.0.1:6379/15")
 SOCKETS_PER_USER = 8
+# /metrics as a deployment reads it: the workers count into one folder
+# (prometheus_client's multiprocess mode) and the bench scrapes with the token.
+METRICS_TOKEN = secrets.token_urlsafe(24)
+METRICS_DIR = Path(tempfile.gettempdir()) / f"cop-bench-metrics-{os.getpid()}"
 
 
 # One made-up key for every process of a run: sessions made by ``prepare`` must hold
@@ -65,7 +72,32 @@ def env() -> dict:
         "DATABASE_URL": DB,
         "REDIS_URL": REDIS,
         "LOG_LEVEL": "ERROR",
+        "METRICS_TOKEN": METRICS_TOKEN,
+        "PROMETHEUS_MULTIPROC_DIR": str(METRICS_DIR),
     }
+
+
+def scrape(port: int) -> dict:
+    """What an operator's Prometheus would read from one worker's ``/metrics``
+    mid-run: sockets open on all workers, messages waiting in the channel layer."""
+    import urllib.request
+
+    from prometheus_client.parser import text_string_to_metric_families
+
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/metrics",
+        headers={"Authorization": f"Bearer {METRICS_TOKEN}"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        text = response.read().decode()
+    sockets, waiting = {}, 0.0
+    for family in text_string_to_metric_families(text):
+        for found in family.samples:
+            if found.name == "cop_websockets_open":
+                sockets[found.labels.get("pid", "")] = int(found.value)
+            elif found.name == "cop_channel_layer_messages":
+                waiting += found.value
+    return {"sockets": sorted(sockets.values()), "waiting": int(waiting)}
 
 
 def prepare(users_needed: int) -> tuple[int, list[str]]:
@@ -326,9 +358,21 @@ def fan_out(
     for _ in procs:
         go.put(stop_at)
     meter.start()
+    seen: dict = {}
+
+    def scrape_mid_run() -> None:
+        time.sleep(duration / 2)
+        try:
+            seen.update(scrape(ports[0]))
+        except OSError as error:
+            seen["error"] = str(error)
+
+    scraper = threading.Thread(target=scrape_mid_run, daemon=True)
+    scraper.start()
     total, acks = asyncio.run(
         write_all(ports, room, cookies, rate, duration, stop_at, writers)
     )
+    scraper.join(timeout=15)
     cpu = meter.stop()
     latencies: list[float] = []
     lags: list[float] = []
@@ -354,6 +398,7 @@ def fan_out(
         "ack_p99_ms": 1000 * percentile(acks, 0.99),
         "cpu": cpu,
         "bottleneck": bottleneck(cpu, percentile(lags, 0.99)),
+        "metrics": seen,
     }
 
 
@@ -410,6 +455,8 @@ def run_once(args, room, cookies) -> dict:
     import redis
 
     redis.Redis.from_url(REDIS).flushdb()
+    shutil.rmtree(METRICS_DIR, ignore_errors=True)
+    METRICS_DIR.mkdir(parents=True)
     ports = [8301, 8302]
     workers = [start_worker(p) for p in ports]
     try:
@@ -452,6 +499,7 @@ def main() -> None:
     # Readers share members (SOCKETS_PER_USER sockets each); writers are members of
     # their own, taken from the end of the list.
     users = max(args.clients, args.idle) // SOCKETS_PER_USER + 2 + args.writers
+    METRICS_DIR.mkdir(parents=True, exist_ok=True)  # every process counts into it
     room, cookies = prepare(users)
     speed_before = speed_ms()
     runs = []
@@ -506,6 +554,17 @@ def main() -> None:
         f"| {r['bottleneck']} |"
         for n, r in enumerate(runs)
     )
+    scraped = "\n".join(
+        f"  - run {n + 1}: "
+        + (
+            f"`cop_websockets_open` {' + '.join(map(str, r['metrics']['sockets']))}"
+            f" = {sum(r['metrics']['sockets'])} sockets,"
+            f" `cop_channel_layer_messages` {r['metrics']['waiting']} waiting"
+            if "sockets" in r["metrics"]
+            else f"not read ({r['metrics'].get('error', 'no answer')})"
+        )
+        for n, r in enumerate(runs)
+    )
     table = f"""# Chat benchmark ({stamp} UTC)
 
 {args.clients} readers in one room across 2 daphne workers (production settings,
@@ -529,6 +588,9 @@ Budget: fan-out p99 < 250 ms and every frame delivered, in every run; one worker
   worker memory {mem["before_mib"]:.0f} MiB before, {mem["after_mib"]:.0f} MiB after
   ({mem["per_conn_kib"]:.1f} KiB per connection).
 - Within budget: fan-out {"yes" if fan_ok else "no"}; memory {"yes" if mem_ok else "no"}.
+- What `/metrics` showed half-way through each run (read from one worker with the
+  token, the workers counting into one folder as deployed):
+{scraped}
 """
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"chat-{stamp}.md").write_text(table)
