@@ -374,3 +374,25 @@ def test_the_daily_housekeeping_erases_who_is_due_and_old_sessions(leaver):
     assert "1 account(s) erased" in out.getvalue()
     assert not type(leaver).objects.filter(pk=leaver.pk).exists()
     assert not Session.objects.filter(session_key="x" * 32).exists()
+
+
+def test_the_last_administrator_cannot_leave_the_site_without_one(client, superuser):
+    superuser.set_password(PASSWORD)
+    superuser.save()
+    client.force_login(superuser)
+    url = reverse("community:delete_account")
+    response = client.post(url, {"named": "keep", "password": PASSWORD})
+    assert "only administrator" in response.content.decode()
+    assert not Profile.objects.filter(user=superuser, deletion_due_at__isnull=False)
+    type(superuser).objects.create_superuser("second", "second@example.org", "x" * 20)
+    response = client.post(url, {"named": "keep", "password": PASSWORD})
+    assert response.status_code == 302
+
+
+def test_the_last_administrator_is_not_erased_even_when_due(superuser):
+    Profile.objects.update_or_create(
+        user=superuser,
+        defaults={"deletion_due_at": timezone.now() - datetime.timedelta(days=1)},
+    )
+    assert personal_data.erase_due_accounts() == 0
+    assert type(superuser).objects.filter(pk=superuser.pk).exists()
