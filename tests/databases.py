@@ -10,7 +10,8 @@ The controller removes the template when the run ends.
 On SQLite the seeded demo is kept the same way: the first test that needs it seeds a
 copy of the template (``seed_demo``, as `make run` does), and every later one, on any
 worker, copies that in with SQLite's backup API, in a fraction of a second instead of
-seeding again for ten.
+seeding again for ten. On PostgreSQL each worker seeds once and keeps the rows, then
+writes them back for every later module (``_seed_or_put``).
 """
 
 import fcntl
@@ -150,7 +151,7 @@ def install_foundation() -> None:
 def _install_seeded(kind: str) -> None:
     alias = _RUN["alias"]
     if not copies_whole_databases():
-        SEEDS[kind]()
+        _seed_or_put(kind)
         return
     copy = template_name(_RUN["template"], kind)
     with _locked(copy) as marker:
@@ -189,7 +190,7 @@ def demo_for_a_module():
         install_migrated()
         return
     with transaction.atomic(using=_RUN["alias"]):
-        _seed_demo()
+        _seed_or_put(DEMO_SUFFIX)
         yield
         transaction.set_rollback(True, using=_RUN["alias"])
 
@@ -211,6 +212,29 @@ def _seed_foundation() -> None:
 
 
 SEEDS = {DEMO_SUFFIX: _seed_demo, FOUNDATION_SUFFIX: _seed_foundation}
+# PostgreSQL: each kind's rows as this worker's first seed left them.
+_KEPT: dict[str, dict] = {}
+# Only the migration record stays out: the search index is this engine's own.
+_KEEP_ALL_BUT = {"django_migrations"}
+
+
+def _seed_or_put(kind: str) -> None:
+    """PostgreSQL: the first time, seed in place and keep every table's rows
+    (``tests.upgrade.snapshot``, plain SQL); later, write those rows back in a second
+    or two instead of seeding again for fifteen. Every worker's database is a clone of
+    one migrated template, so the rows fit whichever module asks."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from tests.upgrade import snapshot
+
+    connection = connections[_RUN["alias"]]
+    kept = _KEPT.get(kind)
+    if kept is None:
+        SEEDS[kind]()
+        _KEPT[kind] = snapshot.take(connection, skip=_KEEP_ALL_BUT)
+    else:
+        snapshot.put(connection, kept, skip=_KEEP_ALL_BUT)
+    ContentType.objects.clear_cache()
 
 
 def _seed_a_copy(alias: str, copy: str, seed) -> None:

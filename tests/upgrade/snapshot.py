@@ -63,21 +63,21 @@ def _value(value):
     }[kind](text)
 
 
-def tables(connection) -> list[str]:
+def tables(connection, skip=SKIP) -> list[str]:
     """The installed models' tables (and their many-to-many tables) that exist: not
     the search backend's own (SQLite's full-text tables are rebuilt from the index)."""
     names = connection.introspection.django_table_names(only_existing=True)
-    return sorted(name for name in names if name not in SKIP)
+    return sorted(name for name in names if name not in skip)
 
 
-def take(connection) -> dict:
+def take(connection, skip=SKIP) -> dict:
     """Every table's columns and rows, rows sorted so two takes compare equal."""
     from django.db.migrations.recorder import MigrationRecorder
 
     quote = connection.ops.quote_name
     content = {}
     with connection.cursor() as cursor:
-        for table in tables(connection):
+        for table in tables(connection, skip):
             cursor.execute(f"SELECT * FROM {quote(table)}")  # noqa: S608
             columns = [column[0] for column in cursor.description]
             rows = [[_plain(value) for value in row] for row in cursor.fetchall()]
@@ -100,10 +100,10 @@ def _converters(connection, cursor, table: str, columns: list[str]) -> list:
     ]
 
 
-def put(connection, snapshot: dict) -> None:
+def put(connection, snapshot: dict, skip=SKIP) -> None:
     """Replace every table's rows with the snapshot's (the schema must match)."""
     quote = connection.ops.quote_name
-    names = [t for t in snapshot["tables"] if t in set(tables(connection))]
+    names = [t for t in snapshot["tables"] if t in set(tables(connection, skip))]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
