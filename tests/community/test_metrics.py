@@ -152,10 +152,13 @@ def test_messages_waiting_in_the_redis_channel_layer_are_counted(client):
     from channels.layers import get_channel_layer
 
     prefix = f"cop-metrics-{os.getpid()}-"
+    # This worker's own Redis database (another worker's cache.clear() would empty a
+    # shared one under the test), with a prefix of the test's own.
+    own = settings.CHANNEL_LAYERS["default"]["CONFIG"]["hosts"][0]["address"]
     layers = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [os.environ["REDIS_URL"]], "prefix": prefix},
+            "CONFIG": {"hosts": [own], "prefix": prefix},
         }
     }
     with override_settings(CHANNEL_LAYERS=layers):
