@@ -82,8 +82,12 @@ class Server:
         last = "no answer"
         while time.monotonic() < deadline and self.process.poll() is None:
             try:
+                # A fresh worker's first request loads the URLconf, every view and
+                # hook, then checks the database and a channel-layer round trip (up
+                # to 2 s): on a loaded machine that is more than 2 s, and a client
+                # that gives up sooner never sees the answer, however long it polls.
                 with urllib.request.urlopen(
-                    f"http://127.0.0.1:{self.port}/healthz", timeout=2
+                    f"http://127.0.0.1:{self.port}/healthz", timeout=15
                 ) as r:
                     if r.status == 200:
                         return
