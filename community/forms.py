@@ -202,17 +202,3 @@ class DeleteAccountForm(forms.Form):
         if isinstance(password, str) and not self.user.check_password(password):
             raise ValidationError(_("That is not your password. Nothing was changed."))
         return password
-
-    def clean(self):
-        data = super().clean()
-        from .personal_data import another_administrator
-
-        if self.user.is_superuser and not another_administrator(self.user):
-            # Nobody would be left to run the site (or to undo this).
-            raise ValidationError(
-                _(
-                    "You are the site's only administrator: make someone else an"
-                    " administrator first."
-                )
-            )
-        return data

@@ -44,6 +44,7 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily
 
 from .conf import setting
+from .permissions import is_active_superuser
 
 METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
 
@@ -213,8 +214,7 @@ def _forget_dead_processes(folder: str) -> None:
 
 
 def allowed(request) -> bool:
-    user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated and user.is_superuser:
+    if is_active_superuser(getattr(request, "user", None)):
         return True
     token = setting("METRICS_TOKEN")
     header = request.headers.get("Authorization", "")

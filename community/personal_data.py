@@ -29,15 +29,17 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from allauth.account.models import EmailAddress
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from wagtail import hooks
 
-from . import zones
+from . import permissions, zones
 from .conf import absolute, setting
 from .models import Membership, Profile
 
@@ -144,7 +146,15 @@ def _email(address: str, language: str, name: str, context: dict, zone=None) -> 
 
 @transaction.atomic
 def request_deletion(*, user, remove_named: bool) -> Profile:
-    """Schedule the account's erasure and tell the member how to change their mind."""
+    """Schedule the account's erasure and tell the member how to change their mind.
+    Refused (``ValidationError``) for the site's only active administrator."""
+    if _is_last_administrator(user):
+        raise ValidationError(
+            _(
+                "You are the site's only administrator: make someone else an"
+                " administrator first."
+            )
+        )
     profile, _created = Profile.objects.select_for_update().get_or_create(user=user)
     profile.deletion_due_at = timezone.now() + grace()
     profile.deletion_removes_named = remove_named
@@ -188,12 +198,14 @@ def erase_member(user, *, remove_named: bool) -> None:
     user.delete()
 
 
-def another_administrator(user) -> bool:
-    """Is someone else able to run the site if ``user`` leaves?"""
+def _is_last_administrator(user) -> bool:
+    """Would nobody be left to run the site (or to undo this) if ``user`` left?"""
     from django.contrib.auth import get_user_model
 
+    if not permissions.is_active_superuser(user):
+        return False
     others = get_user_model().objects.filter(is_superuser=True, is_active=True)
-    return others.exclude(pk=user.pk).exists()
+    return not others.exclude(pk=user.pk).exists()
 
 
 def erase_due_accounts(*, now: datetime.datetime | None = None) -> int:
@@ -216,7 +228,7 @@ def erase_due_accounts(*, now: datetime.datetime | None = None) -> int:
             if profile is None:
                 continue
             user = profile.user
-            if user.is_superuser and not another_administrator(user):
+            if _is_last_administrator(user):
                 # Asked while there were two; the other has gone since. Kept, and
                 # said, until someone else can run the site.
                 logger.warning("the last administrator's erasure is put off")

@@ -20,11 +20,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 from django_tasks_db.models import DBTaskResult
 
+from .permissions import is_active_superuser
+
 PER_PAGE = 50
 
 
 def _check(user) -> None:
-    if not user.is_superuser:
+    if not is_active_superuser(user):
         raise PermissionDenied
 
 

@@ -2,7 +2,9 @@ from allauth.account.decorators import reauthentication_required
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import formats, timezone, translation
@@ -12,7 +14,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from . import directory, mentions, permissions, personal_data, services, zones
 from .conf import setting
-from .forms import DeleteAccountForm, DirectoryFilterForm, ProfileForm
+from .forms import DeleteAccountForm, DirectoryFilterForm, ProfileForm, add_errors
 from .models import Level, Organisation
 from .sections import facility_sections
 
@@ -186,7 +188,6 @@ def your_data(request):
         {
             "profile": profile,
             "grace_days": personal_data.grace().days,
-            "parts": [part.key for part in personal_data.parts()],
         },
     )
 
@@ -201,8 +202,6 @@ def download_data(request):
     have typed the password in the last few minutes (allauth's reauthentication,
     which then resumes this POST): a phone left signed in, or picked up by a senior,
     does not give them away."""
-    from django.http import HttpResponse
-
     stamp = timezone.now().strftime("%Y-%m-%d")
     response = HttpResponse(
         personal_data.export_zip(request.user), content_type="application/zip"
@@ -216,22 +215,26 @@ def download_data(request):
 def delete_account(request):
     form = DeleteAccountForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        profile = personal_data.request_deletion(
-            user=request.user, remove_named=form.cleaned_data["named"] == "remove"
-        )
-        messages.success(
-            request,
-            _(
-                "Your account will be deleted on %(date)s. "
-                "We have sent you an email; you can cancel here until then."
+        try:
+            profile = personal_data.request_deletion(
+                user=request.user, remove_named=form.cleaned_data["named"] == "remove"
             )
-            % {
-                "date": formats.date_format(
-                    timezone.localtime(profile.deletion_due_at), "DATE_FORMAT"
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _(
+                    "Your account will be deleted on %(date)s. "
+                    "We have sent you an email; you can cancel here until then."
                 )
-            },
-        )
-        return redirect("community:your_data")
+                % {
+                    "date": formats.date_format(
+                        timezone.localtime(profile.deletion_due_at), "DATE_FORMAT"
+                    )
+                },
+            )
+            return redirect("community:your_data")
     return render(
         request,
         "community/personal_data/delete_account.html",
@@ -256,7 +259,6 @@ def privacy(request):
         "community/personal_data/privacy.html",
         {
             "grace_days": personal_data.grace().days,
-            "session_days": settings.SESSION_COOKIE_AGE // 86400,
             "min_group_size": setting("MIN_GROUP_SIZE"),
             "retention": personal_data.retention(),
         },

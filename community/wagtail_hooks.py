@@ -13,6 +13,7 @@ from .admin_views import (
     OrganisationViewSet,
 )
 from .models import Membership
+from .permissions import is_active_superuser
 
 register_permission_policy(Membership, MembershipPermissionPolicy(Membership))
 
@@ -107,7 +108,7 @@ hooks.register("community_personal_data", personal_data_part)
 # Operators: failed background tasks (emails that could not be sent), with a retry.
 class _OperatorsMenuItem(MenuItem):
     def is_shown(self, request):
-        return request.user.is_superuser
+        return is_active_superuser(request.user)
 
 
 def task_admin_urls():

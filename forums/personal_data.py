@@ -95,8 +95,8 @@ def erase(user, remove_named: bool) -> None:
     now = timezone.now()
     named = Post.objects.filter(author=user, anonymous=False)
     PostRevision.objects.filter(post__in=named).delete()
-    for post in named:
-        blank_and_remove([post], "body", "body_html", deleted_at=post.deleted_at or now)
+    named.filter(deleted_at__isnull=True).update(deleted_at=now)
+    blank_and_remove(named, "body", "body_html")
     blank_and_remove(
         ChatMessage.objects.filter(author=user, anonymous=False),
         "body",
