@@ -248,6 +248,18 @@ def django_db_setup(
             )
 
 
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``engine_free`` set up their own processes and databases and read
+    nothing of the pass's services, so CI's second pass (PostgreSQL and Redis) would
+    only play them again: they run once, in the SQLite pass."""
+    if not os.environ.get("DATABASE_URL"):
+        return
+    skip = pytest.mark.skip(reason="engine-free: played once, in CI's SQLite pass")
+    for item in items:
+        if item.get_closest_marker("engine_free"):
+            item.add_marker(skip)
+
+
 def pytest_sessionfinish(session):
     """The controller of parallel workers removes their template database."""
     if hasattr(session.config, "workerinput") or not session.config.getoption(

@@ -285,6 +285,14 @@ def _copy_in(connection, source: str) -> None:
     ContentType.objects.clear_cache()
 
 
+def copy_template(target: Path) -> None:
+    """A file copy of the run's migrated SQLite template, for a process of a test's own
+    (a bare host) to start from."""
+    assert copies_whole_databases(), "the template is a file on SQLite only"
+    with _locked(_RUN["template"]):
+        shutil.copyfile(_RUN["template"], target)
+
+
 def teardown_worker_database(state: dict, verbosity: int = 0) -> None:
     connection = connections[state["alias"]]
     connection.close()

@@ -10,6 +10,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# Its own processes and databases: played once, in CI's SQLite pass.
+pytestmark = pytest.mark.engine_free
+
 PROBE = """
 import json, django
 django.setup()

@@ -24,6 +24,9 @@ CATALOGUES = {app: ROOT / app / RELATIVE for app in PLUGINS} | {"host": ROOT / R
 # log under open connections ("disk I/O error" in the tests after this one).
 TREE = ["manage.py", "cop_site", "home", "locale", *PLUGINS]
 
+# Its own processes and databases: played once, in CI's SQLite pass.
+pytestmark = pytest.mark.engine_free
+
 
 def _live(po: polib.POFile) -> list[polib.POEntry]:
     return [e for e in po if not e.obsolete]

@@ -9,7 +9,12 @@ import sys
 import zipfile
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
+
+# Its own processes and databases: played once, in CI's SQLite pass.
+pytestmark = pytest.mark.engine_free
 PLUGINS = {
     "community",
     "moderation",
