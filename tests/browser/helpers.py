@@ -6,6 +6,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from axe_playwright_python.base import AXE_SCRIPT  # axe-core, as the package ships it
 from django.db import connections
 
 from tests.databases import (  # off_the_loop: the browser tests' name for it
@@ -91,22 +92,36 @@ def login(page, email: str, password: str, *, next_url: str = "") -> None:
         pytest.fail(f"login as {email} failed: {errors or page.url}", pytrace=False)
 
 
-def axe_check(page, *, context=None, disable: tuple[str, ...] = ()) -> None:
-    """Run axe-core on the current page; fail listing every WCAG 2.x A/AA violation.
+def axe_violations(
+    page, *, context=None, disable: tuple[str, ...] = (), enable: tuple[str, ...] = ()
+) -> list:
+    """axe-core's WCAG 2.x A/AA violations on the current page.
 
-    ``context`` narrows the check (an axe context: selector or include/exclude dict);
-    ``disable`` turns off rules by id, which should come with a comment saying why.
+    axe-core comes from the ``axe-playwright-python`` package, whose runner sends the
+    whole 570 KB script and takes every result back on each call: here the script is
+    sent once per document and only the violations come back. ``context`` narrows the
+    check (an axe context: selector or include/exclude dict); ``disable`` turns off
+    rules by id, which should come with a comment saying why; ``enable`` turns on rules
+    axe keeps off by default (its experimental ones).
     """
-    from axe_playwright_python.sync_playwright import Axe
-
     options = {
         "runOnly": {"type": "tag", "values": WCAG_TAGS},
         "resultTypes": ["violations"],
-        "rules": {rule: {"enabled": False} for rule in disable},
+        "rules": {rule: {"enabled": False} for rule in disable}
+        | {rule: {"enabled": True} for rule in enable},
     }
-    violations = (
-        Axe().run(page, context=context, options=options).response["violations"]
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.evaluate(AXE_SCRIPT)
+    return page.evaluate(
+        "([context, options]) => axe.run(context || document, options)"
+        ".then(results => results.violations)",
+        [context, options],
     )
+
+
+def axe_check(page, *, context=None, disable: tuple[str, ...] = ()) -> None:
+    """Run axe-core on the current page; fail listing every WCAG 2.x A/AA violation."""
+    violations = axe_violations(page, context=context, disable=disable)
     if violations:
         pytest.fail(
             f"axe found {len(violations)} WCAG violation(s) on {page.url}:\n"

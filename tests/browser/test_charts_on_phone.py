@@ -13,7 +13,7 @@ from django.conf import settings
 
 from tests.browser.helpers import (
     TIMEOUT_MS,
-    WCAG_TAGS,
+    axe_violations,
     format_violations,
     login,
     off_the_loop,
@@ -75,17 +75,11 @@ def _check_drawings(page, where: str, expected: str) -> None:
 
 
 def _axe(page) -> None:
-    from axe_playwright_python.sync_playwright import Axe
-
-    options = {
-        "runOnly": {"type": "tag", "values": WCAG_TAGS},
-        "resultTypes": ["violations"],
+    violations = axe_violations(
+        page,
+        context={"include": [["main"]], "exclude": [[".messages"]]},
         # Experimental in axe, so off unless asked for: WCAG 2.5.3, label in name.
-        "rules": {"label-content-name-mismatch": {"enabled": True}},
-    }
-    context = {"include": [["main"]], "exclude": [[".messages"]]}
-    violations = (
-        Axe().run(page, context=context, options=options).response["violations"]
+        enable=("label-content-name-mismatch",),
     )
     assert not violations, format_violations(violations)
 

@@ -21,7 +21,7 @@ from community.demo import demo_password
 from tests import databases
 from tests.browser.helpers import (
     TIMEOUT_MS,
-    WCAG_TAGS,
+    axe_violations,
     format_violations,
     login,
 )
@@ -110,13 +110,7 @@ LATE_ERRORS_MS = 50
 
 
 def _axe(page) -> str | None:
-    from axe_playwright_python.sync_playwright import Axe
-
-    options = {
-        "runOnly": {"type": "tag", "values": WCAG_TAGS},
-        "resultTypes": ["violations"],
-    }
-    violations = Axe().run(page, options=options).response["violations"]
+    violations = axe_violations(page)
     return format_violations(violations) if violations else None
 
 
