@@ -4,7 +4,6 @@ Under ASGI each request runs in its own context, and Django keeps a cache object
 context: with Django's own Redis backend that meant a new connection per request."""
 
 import asyncio
-import os
 import shutil
 import subprocess
 import time
@@ -17,22 +16,17 @@ from django.test import override_settings
 
 from tests.servers import free_port
 
-REDIS_URL = os.environ.get("REDIS_URL")
-needs_redis_url = pytest.mark.skipif(
-    not REDIS_URL, reason="needs REDIS_URL (CI's pass)"
-)
 REQUESTS = 40
 
 
-def _connections_opened(backend: str) -> int:
-    """Connections the Redis server accepted while ``REQUESTS`` requests each read
-    the cache, run as Django's ASGI handler runs a sync view: each request is a task
-    of its own (a copy of the server's context) calling the view through
-    ``sync_to_async``."""
-    server = redis.Redis.from_url(REDIS_URL)
-    setting = {
-        "default": {"BACKEND": backend, "LOCATION": REDIS_URL, "KEY_PREFIX": "t"}
-    }
+def _connections_opened(backend: str, url: str) -> int:
+    """Connections the Redis server at ``url`` accepted while ``REQUESTS`` requests
+    each read the cache, run as Django's ASGI handler runs a sync view: each request
+    is a task of its own (a copy of the server's context) calling the view through
+    ``sync_to_async``. The server is the test's own: another worker's connections
+    to a shared one would count too."""
+    server = redis.Redis.from_url(url)
+    setting = {"default": {"BACKEND": backend, "LOCATION": url, "KEY_PREFIX": "t"}}
 
     @sync_to_async
     def view():
@@ -51,17 +45,30 @@ def _connections_opened(backend: str) -> int:
     return after - before
 
 
-@needs_redis_url
-def test_requests_share_one_pool():
-    assert _connections_opened("community.cache.PooledRedisCache") <= 1
-
-
-@needs_redis_url
-def test_djangos_own_backend_opens_one_per_request():
-    """What the shared pool fixes, so the test above cannot pass by accident."""
-    assert _connections_opened("django.core.cache.backends.redis.RedisCache") >= (
-        REQUESTS * 3 // 4
+def test_requests_share_one_pool(own_redis):
+    assert (
+        _connections_opened("community.cache.PooledRedisCache", own_redis["url"]) <= 1
     )
+
+
+def test_djangos_own_backend_opens_one_per_request(own_redis):
+    """What the shared pool fixes, so the test above cannot pass by accident."""
+    opened = _connections_opened(
+        "django.core.cache.backends.redis.RedisCache", own_redis["url"]
+    )
+    assert opened >= REQUESTS * 3 // 4
+
+
+def test_cache_calls_share_one_redis_client(own_redis):
+    """Django builds a ``redis.Redis`` for every cache call; the pooled backend keeps
+    one per pool, and a call still reaches the server."""
+    with override_settings(CACHES=_pooled_on(own_redis)):
+        client = caches["default"]._cache
+        first = client.get_client("k", write=True)
+        assert client.get_client("k", write=True) is first
+        assert client.get_client("k") is client.get_client("other")
+        caches["default"].set("k", 3)
+        assert caches["default"].get("k") == 3
 
 
 @pytest.fixture
