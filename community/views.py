@@ -1,4 +1,8 @@
+from urllib.parse import urlencode
+
+from allauth.account.adapter import get_adapter as get_account_adapter
 from allauth.account.decorators import reauthentication_required
+from allauth.core.exceptions import ReauthenticationRequired
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -188,20 +192,34 @@ def your_data(request):
         {
             "profile": profile,
             "grace_days": personal_data.grace().days,
+            # Back from the password page: the download is a button press away.
+            "ready": request.GET.get("ready") == "1",
         },
     )
 
 
 @login_required
 @require_POST
-@reauthentication_required
 def download_data(request):
     """Everything the member wrote or gave, as JSON files in a zip, built now.
 
     The zip names the member's anonymous posts, so whoever holds the session must
-    have typed the password in the last few minutes (allauth's reauthentication,
-    which then resumes this POST): a phone left signed in, or picked up by a senior,
-    does not give them away."""
+    have typed the password in the last few minutes (allauth's reauthentication): a
+    phone left signed in, or picked up by a senior, does not give them away. The
+    password page then leads back to "Your data", which says the download is ready:
+    had it resumed the download itself, the file would have come while the password
+    page stayed on screen, as if the password had not been taken."""
+    try:
+        return _download_data(request)
+    except ReauthenticationRequired:
+        ready = f"{reverse('community:your_data')}?ready=1"
+        methods = get_account_adapter().get_reauthentication_methods(request.user)
+        confirm = methods[0]["url"] if methods else reverse("account_login")
+        return redirect(f"{confirm}?{urlencode({'next': ready})}")
+
+
+@reauthentication_required
+def _download_data(request):
     stamp = timezone.now().strftime("%Y-%m-%d")
     response = HttpResponse(
         personal_data.export_zip(request.user), content_type="application/zip"

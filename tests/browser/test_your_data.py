@@ -54,7 +54,8 @@ def test_a_member_downloads_their_data_and_leaves_on_a_phone_in_french(phone):
     _fits(page)
     axe_check(page)
 
-    # The zip names the member's anonymous posts: the password again, then it comes.
+    # The zip names the member's anonymous posts: the password again, then back to
+    # "Your data", which says it is ready, and the file comes with the page kept.
     page.get_by_role("button", name="Télécharger mes données").click()
     assert "/accounts/reauthenticate/" in page.url
     _fits(page)
@@ -62,8 +63,15 @@ def test_a_member_downloads_their_data_and_leaves_on_a_phone_in_french(phone):
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SHOTS / "your-data-password-again-fr-360.png", full_page=True)
     page.locator("main form").get_by_label("Mot de passe").fill(PASSWORD)
+    page.locator("main form").get_by_role("button").last.click()
+    page.wait_for_url("**/community/account/data/?ready=1")
+    assert "Mot de passe confirmé." in page.get_by_role("status").inner_text()
+    _fits(page)
+    axe_check(page)
+    page.screenshot(path=SHOTS / "your-data-ready-fr-360.png", full_page=True)
     with page.expect_download() as download:
-        page.locator("main form").get_by_role("button").last.click()
+        page.get_by_role("button", name="Télécharger mes données").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Vos données"
     archive = zipfile.ZipFile(io.BytesIO(Path(download.value.path()).read_bytes()))
     account = json.loads(archive.read("community.json"))["account"][0]
     assert account["email"] == EMAIL

@@ -97,7 +97,9 @@ def _zip(client) -> dict[str, dict]:
     response = client.post(reverse("community:download_data"))
     if response.status_code == 302:
         assert response["Location"].startswith(reverse("account_reauthenticate"))
-        response = client.post(response["Location"], {"password": PASSWORD})
+        back = client.post(response["Location"], {"password": PASSWORD})
+        assert back["Location"] == reverse("community:your_data") + "?ready=1"
+        response = client.post(reverse("community:download_data"))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/zip"
     assert "no-store" in response["Cache-Control"]
@@ -143,7 +145,8 @@ def test_download_is_post_only_and_for_the_member_alone(client, leaver):
 
 def test_a_session_left_open_must_type_the_password_to_download(client, leaver):
     """A phone left signed in: the zip (which names the member's anonymous posts)
-    needs the password again; typing it resumes the download."""
+    needs the password again; typing it leads back to "Your data", which says the
+    download is ready, and the button then gives the zip."""
     client.force_login(leaver)  # signed in, but not with a password just now
     response = client.post(reverse("community:download_data"))
     assert response.status_code == 302
@@ -152,9 +155,19 @@ def test_a_session_left_open_must_type_the_password_to_download(client, leaver):
     assert page.status_code == 200
     wrong = client.post(response["Location"], {"password": "not it"})
     assert wrong.status_code == 200 and wrong["Content-Type"].startswith("text/html")
-    resumed = client.post(response["Location"], {"password": PASSWORD})
-    assert resumed.status_code == 200
-    assert resumed["Content-Type"] == "application/zip"
+    wrong = client.post(reverse("community:download_data"))
+    assert wrong["Location"] == response["Location"]  # still not without it
+    back = client.post(response["Location"], {"password": PASSWORD})
+    ready = reverse("community:your_data") + "?ready=1"
+    assert back.status_code == 302 and back["Location"] == ready
+    page = client.get(ready)
+    assert "Password confirmed." in page.content.decode()
+    assert "Password confirmed." not in client.get(
+        reverse("community:your_data")
+    ).content.decode()
+    download = client.post(reverse("community:download_data"))
+    assert download.status_code == 200
+    assert download["Content-Type"] == "application/zip"
 
 
 def test_download_costs_the_same_queries_however_much_was_written(
