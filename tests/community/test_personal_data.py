@@ -162,9 +162,10 @@ def test_a_session_left_open_must_type_the_password_to_download(client, leaver):
     assert back.status_code == 302 and back["Location"] == ready
     page = client.get(ready)
     assert "Password confirmed." in page.content.decode()
-    assert "Password confirmed." not in client.get(
-        reverse("community:your_data")
-    ).content.decode()
+    assert (
+        "Password confirmed."
+        not in client.get(reverse("community:your_data")).content.decode()
+    )
     download = client.post(reverse("community:download_data"))
     assert download.status_code == 200
     assert download["Content-Type"] == "application/zip"
