@@ -19,9 +19,13 @@ class CommunityConfig(AppConfig):
             }
         from django.contrib.auth.signals import user_logged_in
 
+        from . import datasaver
         from .zones import signed_in
 
         user_logged_in.connect(signed_in, dispatch_uid="community.zones.signed_in")
+        user_logged_in.connect(
+            datasaver.signed_in, dispatch_uid="community.datasaver.signed_in"
+        )
 
         from .permissions import connect_kept_memberships
 

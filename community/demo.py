@@ -208,6 +208,8 @@ def seed(context: dict) -> None:
     Profile.objects.filter(user=leaving).update(
         deletion_due_at=timezone.now() + datetime.timedelta(days=10)
     )
+    # The midwife on a phone with a small data bundle: photos wait for her tap.
+    Profile.objects.filter(user=users["practitioner"]).update(save_data=True)
     context["country"] = country
     context["organisations"] = orgs
     context["users"] = users

@@ -126,6 +126,7 @@ class ProfileForm(forms.ModelForm):
             "languages",
             "timezone",
             "bio",
+            "save_data",
             "listed_in_directory",
             "show_facility",
             "show_district",

@@ -50,3 +50,54 @@ class ReaderZoneMiddleware:
             return self.get_response(request)
         finally:
             timezone.deactivate()
+
+
+PAGE_WEIGHT_MARK = b"<!--community:page-weight-->"
+
+
+class PageWeightMiddleware:
+    """The page's own weight in its footer, for the curious on a costly connection:
+    ``{% page_weight %}`` (``community_tags``) leaves a mark that this fills in with
+    the size of the HTML as sent, the line itself included. Pages without the mark,
+    and streamed ones, pass untouched; a page kept whole for visitors
+    (``community.pagecache``) is filled the same way on each answer, so its ETag
+    still describes it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            response.status_code != 200
+            or response.streaming
+            or "text/html" not in response.get("Content-Type", "")
+        ):
+            return response
+        content = response.content
+        at = content.find(PAGE_WEIGHT_MARK)
+        if at < 0:
+            return response
+        rest = len(content) - len(PAGE_WEIGHT_MARK)
+        # The line counts itself, and its length can move its own figure: settle it.
+        line = _weight_line(rest)
+        for _ in range(3):
+            settled = _weight_line(rest + len(line))
+            if settled == line:
+                break
+            line = settled
+        response.content = content[:at] + line + content[at + len(PAGE_WEIGHT_MARK) :]
+        if response.has_header("Content-Length"):
+            response["Content-Length"] = str(len(response.content))
+        return response
+
+
+def _weight_line(size: int) -> bytes:
+    from django.template.defaultfilters import filesizeformat
+    from django.utils.html import escape
+    from django.utils.translation import gettext
+
+    text = gettext("This page: %(size)s before compression") % {
+        "size": filesizeformat(size)
+    }
+    return f'<span class="page-weight">{escape(text)}</span>'.encode()

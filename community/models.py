@@ -215,6 +215,15 @@ class Profile(models.Model):
         help_text=_("Emails and reminders are sent in this language."),
     )
     bio = models.TextField(_("short bio"), max_length=600, blank=True)
+    # ``community.datasaver``: pictures wait for a tap.
+    save_data = models.BooleanField(
+        _("save data"),
+        default=False,
+        help_text=_(
+            "Photos wait until you tap them, each showing its size first. For slow"
+            " or costly connections."
+        ),
+    )
     expertise = TaggableManager(
         verbose_name=_("expertise"),
         blank=True,

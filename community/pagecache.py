@@ -39,6 +39,7 @@ from django.utils import timezone, translation
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import http_date
 
+from . import datasaver
 from .conf import setting
 
 _GENERATION = "pagecache:gen:"
@@ -161,6 +162,8 @@ def _key(request, names: list[str]) -> str:
         "&".join(f"{k}={v}" for k, v in sorted(request.GET.items())),
         translation.get_language() or "",
         timezone.get_current_timezone_name(),
+        # A visitor's browser may ask to save data (``community.datasaver``).
+        "save-data" if datasaver.browser_asks(request) else "",
         *_generations(names),
     ]
     digest = hashlib.blake2b("\n".join(parts).encode(), digest_size=20).hexdigest()
@@ -171,7 +174,7 @@ def _validated(request, response: HttpResponse, etag: str, modified: float):
     response["ETag"] = etag
     response["Last-Modified"] = http_date(modified)
     response["Cache-Control"] = "max-age=0"
-    patch_vary_headers(response, ("Accept-Language", "Cookie"))
+    patch_vary_headers(response, ("Accept-Language", "Cookie", "Save-Data"))
     return get_conditional_response(
         request, etag=etag, last_modified=int(modified), response=response
     )

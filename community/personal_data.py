@@ -290,6 +290,7 @@ def _community_export(user) -> dict[str, list[dict]]:
             "show_district",
             "show_bio",
             "show_expertise",
+            "save_data",
         ]
         entry = {name: getattr(profile, name) for name in fields}
         entry["expertise"] = sorted(profile.expertise.names())

@@ -66,6 +66,15 @@ def profile_update(
 
 
 @transaction.atomic
+def profile_set_save_data(*, user, on: bool) -> Profile:
+    """The member's data saver (``community.datasaver``), on or off."""
+    profile = profile_ensure(user=user)
+    if profile.save_data != on:
+        profile.save_data = on
+        profile.save(update_fields=["save_data"])
+    return profile
+
+
 def profile_set_directory(
     *,
     user,

@@ -59,6 +59,8 @@ MIDDLEWARE: list[str] = [
     "community.middleware.RequireMFAMiddleware",
     # Times in the reader's zone: theirs, else their organisation's, else TIME_ZONE.
     "community.middleware.ReaderZoneMiddleware",
+    # The page's own weight in its footer, where the layout asks ({% page_weight %}).
+    "community.middleware.PageWeightMiddleware",
 ]
 
 

@@ -16,7 +16,15 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from . import directory, mentions, permissions, personal_data, services, zones
+from . import (
+    datasaver,
+    directory,
+    mentions,
+    permissions,
+    personal_data,
+    services,
+    zones,
+)
 from .conf import setting
 from .forms import DeleteAccountForm, DirectoryFilterForm, ProfileForm, add_errors
 from .models import Level, Organisation
@@ -72,6 +80,8 @@ def profile_edit(request):
             language=data["language"],
         )
         zones.remember_choice(request, data["timezone"])
+        services.profile_set_save_data(user=request.user, on=data["save_data"])
+        datasaver.remember(request, data["save_data"])
         services.profile_set_directory(
             user=request.user,
             listed=data["listed_in_directory"],

@@ -37,3 +37,22 @@ def site_nav(context) -> list:
 
     request = context.get("request")
     return nav_items(request) if request is not None else []
+
+
+@register.simple_tag(takes_context=True)
+def save_data(context) -> bool:
+    """``{% save_data as saving %}``: whether pictures should wait for a tap on this
+    request's page (``community.datasaver``)."""
+    from community import datasaver
+
+    return datasaver.wanted(context.get("request"))
+
+
+@register.simple_tag
+def page_weight() -> str:
+    """Where the page's weight goes (filled in by ``PageWeightMiddleware``)."""
+    from django.utils.safestring import mark_safe
+
+    from community.middleware import PAGE_WEIGHT_MARK
+
+    return mark_safe(PAGE_WEIGHT_MARK.decode())  # noqa: S308 - a fixed comment

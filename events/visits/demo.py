@@ -69,6 +69,27 @@ def _visit(*, by, visiting, host, objectives, days, pair=False, hours=4):
     return visit, True
 
 
+WALL_CHART_ALT = "Kato's wall chart: partographs completed each day of the week"
+
+
+def _wall_chart():
+    """A photo-sized JPEG of a week's completion bars, drawn here (no file to ship)."""
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (960, 640), (246, 243, 235))
+    draw = ImageDraw.Draw(image)
+    for day, rate in enumerate([88, 92, 95, 90, 97, 93, 96]):
+        left = 80 + day * 120
+        draw.rectangle([left, 600 - rate * 5, left + 80, 600], fill=(11, 94, 85))
+    draw.line([60, 600 - 90 * 5, 920, 600 - 90 * 5], fill=(179, 71, 0), width=4)
+    data = io.BytesIO()
+    image.save(data, "JPEG", quality=85)
+    return SimpleUploadedFile("wall-chart.jpg", data.getvalue(), "image/jpeg")
+
+
 def seed(context: dict) -> None:
     orgs = context["organisations"]
     users = context["users"]
@@ -196,6 +217,7 @@ def seed(context: dict) -> None:
                 "and put up the same wall chart."
             ),
             contacts="Sister Ama Boateng, in charge of the maternity unit.",
+            photos=[(_wall_chart(), WALL_CHART_ALT)],
         )
         services.report_comment(
             report=report,

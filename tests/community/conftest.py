@@ -1,3 +1,3 @@
 """The forum spaces and a peer, for the tests here that need forum content."""
 
-from tests.forums.conftest import peer, spaces  # noqa: F401
+from tests.forums.conftest import night_thread, peer, spaces  # noqa: F401

@@ -884,3 +884,51 @@ def test_a_reports_photo_loses_its_exif_and_gps(
         assert not image.getexif()
         assert image.size == (30, 40)  # turned upright
     assert (stored.width, stored.height) == (30, 40)
+
+
+def _report_with_a_photo(completed, practitioner):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (400, 300), "white").save(buffer, "JPEG")
+    upload = SimpleUploadedFile("ward.jpg", buffer.getvalue(), "image/jpeg")
+    return visit_services.report_save(
+        visit=completed,
+        by=practitioner,
+        saw="Their board",
+        will_try="A board",
+        photos=[(upload, "The triage board")],
+    )
+
+
+@pytest.mark.parametrize("how", ["profile", "browser", "neither"])
+def test_with_data_saver_a_reports_photo_waits_for_a_tap_showing_its_size(
+    how, client, completed, practitioner, settings, tmp_path
+):
+    """Data saver (the member's setting, or the browser's ``Save-Data: on``): the
+    photo sits in a closed disclosure that says its size, so the browser fetches it
+    only when opened; otherwise it shows as before."""
+    from django.template.defaultfilters import filesizeformat
+
+    from community.models import Profile
+
+    settings.MEDIA_ROOT = tmp_path
+    photo = _report_with_a_photo(completed, practitioner).photos.get()
+    if how == "profile":
+        Profile.objects.update_or_create(
+            user=practitioner, defaults={"save_data": True}
+        )
+    client.force_login(practitioner)  # the session starts with the choice
+    headers = {"HTTP_SAVE_DATA": "on"} if how == "browser" else {}
+    html = client.get(
+        reverse("events:visit_detail", args=[completed.pk]), **headers
+    ).content.decode()
+    assert f'src="{photo.image.url}"' in html
+    waits = (
+        '<details class="tap-to-load"><summary>'
+        f"Show photo ({filesizeformat(photo.image.size)})</summary><img"
+    )
+    assert (waits in html) is (how != "neither")

@@ -107,3 +107,65 @@ def test_the_host_lead_answers_a_request_without_javascript(
         assert "Confirmed" in main and "Exchange visit:" in main
     finally:
         context.close()
+
+
+def test_with_data_saver_a_photo_comes_only_when_tapped_on_a_phone_in_french(
+    browser, live_server, visits_demo, django_db_serialized_rollback
+):
+    """The demo's practitioner saves data: the learning report's photo is a
+    disclosure saying its size, and the browser asks for the file only once she
+    opens it. The footer says what the page weighs."""
+    import io
+    from pathlib import Path
+
+    from PIL import Image
+
+    from events.visits.models import LearningReport
+
+    visit = off_the_loop(
+        lambda: (
+            LearningReport.objects.filter(photos__isnull=False)
+            .values_list("visit_id", flat=True)
+            .get()
+        )
+    )
+    buffer = io.BytesIO()
+    Image.new("RGB", (96, 64), (11, 94, 85)).save(buffer, "JPEG")
+    asked: list[str] = []
+
+    def serve(route) -> None:  # the test server does not serve uploads
+        asked.append(route.request.url)
+        route.fulfill(status=200, content_type="image/jpeg", body=buffer.getvalue())
+
+    context = browser.new_context(
+        base_url=live_server.url,
+        viewport={"width": 360, "height": 740},
+        locale="fr-FR",
+        extra_http_headers={"Accept-Language": "fr-FR,fr;q=0.9"},
+    )
+    context.set_default_timeout(TIMEOUT_MS)
+    context.route("**/media/events/visits/**", serve)
+    page = context.new_page()
+    try:
+        path = f"/events/visits/{visit}/"
+        login(page, "practitioner@demo.example", PASSWORD, next_url=path)
+        summary = page.locator("details.tap-to-load summary")
+        assert summary.inner_text().startswith("Afficher la photo (")
+        assert summary.inner_text().endswith("Kio)")  # Django's French units
+        page.wait_for_load_state("networkidle")
+        assert asked == []  # nothing fetched before the tap
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        axe_check(page, context=MAIN)
+        assert "Cette page :" in page.locator("footer").inner_text()
+        summary.click()
+        photo = page.locator("details.tap-to-load img")
+        photo.wait_for(state="visible")
+        page.wait_for_function(
+            "img => img.complete && img.naturalWidth > 0", arg=photo.element_handle()
+        )
+        assert len(asked) == 1
+        shots = Path(__file__).resolve().parents[2] / "test-artifacts" / "visits"
+        shots.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=shots / "data-saver-photo-fr-360.png", full_page=True)
+    finally:
+        context.close()
