@@ -270,6 +270,16 @@ class ReportPhoto(models.Model):
     def __str__(self) -> str:
         return self.alt
 
+    @property
+    def file_size(self) -> int | None:
+        """The stored file's size in bytes (data saver shows it before the tap), or
+        ``None`` when the storage cannot say: a lost file costs its size, not the
+        page."""
+        try:
+            return self.image.size
+        except (OSError, ValueError):
+            return None
+
 
 class ReportComment(models.Model):
     report = models.ForeignKey(

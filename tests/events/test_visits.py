@@ -932,3 +932,20 @@ def test_with_data_saver_a_reports_photo_waits_for_a_tap_showing_its_size(
         f"Show photo ({filesizeformat(photo.image.size)})</summary><img"
     )
     assert (waits in html) is (how != "neither")
+
+
+def test_a_photo_whose_file_is_lost_still_leaves_the_page_readable(
+    client, completed, practitioner, settings, tmp_path
+):
+    """Data saver names each photo's size; a file gone from storage (a restore
+    without media, a disk fault) makes it say "Show photo", not fail the page."""
+    from community.models import Profile
+
+    settings.MEDIA_ROOT = tmp_path
+    photo = _report_with_a_photo(completed, practitioner).photos.get()
+    photo.image.storage.delete(photo.image.name)
+    Profile.objects.update_or_create(user=practitioner, defaults={"save_data": True})
+    client.force_login(practitioner)
+    response = client.get(reverse("events:visit_detail", args=[completed.pk]))
+    assert response.status_code == 200
+    assert "<summary>Show photo</summary>" in response.content.decode()
