@@ -1,6 +1,9 @@
 from django.shortcuts import redirect
+from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.translation import gettext
 
 from . import permissions, zones
 
@@ -93,10 +96,6 @@ class PageWeightMiddleware:
 
 
 def _weight_line(size: int) -> bytes:
-    from django.template.defaultfilters import filesizeformat
-    from django.utils.html import escape
-    from django.utils.translation import gettext
-
     text = gettext("This page: %(size)s before compression") % {
         "size": filesizeformat(size)
     }

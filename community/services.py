@@ -44,6 +44,7 @@ def profile_update(
     bio: str = "",
     expertise: list[str] | None = None,
     language: str | None = None,
+    save_data: bool | None = None,
 ) -> Profile:
     profile = profile_ensure(user=user)
     if imitates_an_alias(display_name):
@@ -56,6 +57,8 @@ def profile_update(
         # Empty: follow the organisation's zone (``community.zones``).
         profile.timezone = timezone_name
     profile.bio = bio
+    if save_data is not None:
+        profile.save_data = save_data  # ``community.datasaver``
     profile.full_clean()
     profile.save()
     _sync_admin_name(user, display_name)
@@ -66,15 +69,6 @@ def profile_update(
 
 
 @transaction.atomic
-def profile_set_save_data(*, user, on: bool) -> Profile:
-    """The member's data saver (``community.datasaver``), on or off."""
-    profile = profile_ensure(user=user)
-    if profile.save_data != on:
-        profile.save_data = on
-        profile.save(update_fields=["save_data"])
-    return profile
-
-
 def profile_set_directory(
     *,
     user,

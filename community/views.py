@@ -78,9 +78,9 @@ def profile_edit(request):
             bio=data["bio"],
             expertise=data["expertise"],
             language=data["language"],
+            save_data=data["save_data"],
         )
         zones.remember_choice(request, data["timezone"])
-        services.profile_set_save_data(user=request.user, on=data["save_data"])
         datasaver.remember(request, data["save_data"])
         services.profile_set_directory(
             user=request.user,

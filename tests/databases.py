@@ -244,8 +244,7 @@ def _seed_a_copy(alias: str, copy: str, seed) -> None:
 
     for suffix in ("", "-wal", "-shm"):
         Path(copy + suffix).unlink(missing_ok=True)
-    with _locked(_RUN["template"]):
-        shutil.copyfile(_RUN["template"], copy)
+    copy_template(copy)
     own = connections[alias]
     seeding = connections.create_connection(alias)
     seeding.settings_dict = {**own.settings_dict, "NAME": copy}
@@ -285,9 +284,9 @@ def _copy_in(connection, source: str) -> None:
     ContentType.objects.clear_cache()
 
 
-def copy_template(target: Path) -> None:
-    """A file copy of the run's migrated SQLite template, for a process of a test's own
-    (a bare host) to start from."""
+def copy_template(target: str | Path) -> None:
+    """A file copy of the run's migrated SQLite template: for a seed to fill, or for a
+    process of a test's own (a bare host) to start from."""
     assert copies_whole_databases(), "the template is a file on SQLite only"
     with _locked(_RUN["template"]):
         shutil.copyfile(_RUN["template"], target)
