@@ -202,10 +202,25 @@ def your_data(request):
         {
             "profile": profile,
             "grace_days": personal_data.grace().days,
-            # Back from the password page: the download is a button press away.
-            "ready": request.GET.get("ready") == "1",
+            # Back from the password page: the download is a button press away. Said
+            # only when the password was indeed just typed.
+            "ready": request.GET.get("ready") == "1" and _password_just_typed(request),
         },
     )
+
+
+def _password_just_typed(request) -> bool:
+    """Whether the member typed their password within allauth's reauthentication
+    window (its decorator, asked without letting it redirect)."""
+    try:
+        return _reauthenticated(request)
+    except ReauthenticationRequired:
+        return False
+
+
+@reauthentication_required
+def _reauthenticated(request) -> bool:
+    return True
 
 
 @login_required
@@ -219,17 +234,11 @@ def download_data(request):
     password page then leads back to "Your data", which says the download is ready:
     had it resumed the download itself, the file would have come while the password
     page stayed on screen, as if the password had not been taken."""
-    try:
-        return _download_data(request)
-    except ReauthenticationRequired:
+    if not _password_just_typed(request):
         ready = f"{reverse('community:your_data')}?ready=1"
         methods = get_account_adapter().get_reauthentication_methods(request.user)
         confirm = methods[0]["url"] if methods else reverse("account_login")
         return redirect(f"{confirm}?{urlencode({'next': ready})}")
-
-
-@reauthentication_required
-def _download_data(request):
     stamp = timezone.now().strftime("%Y-%m-%d")
     response = HttpResponse(
         personal_data.export_zip(request.user), content_type="application/zip"

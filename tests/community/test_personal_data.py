@@ -157,8 +157,10 @@ def test_a_session_left_open_must_type_the_password_to_download(client, leaver):
     assert wrong.status_code == 200 and wrong["Content-Type"].startswith("text/html")
     wrong = client.post(reverse("community:download_data"))
     assert wrong["Location"] == response["Location"]  # still not without it
-    back = client.post(response["Location"], {"password": PASSWORD})
     ready = reverse("community:your_data") + "?ready=1"
+    # The address alone does not claim a password that was never typed.
+    assert "Password confirmed." not in client.get(ready).content.decode()
+    back = client.post(response["Location"], {"password": PASSWORD})
     assert back.status_code == 302 and back["Location"] == ready
     page = client.get(ready)
     assert "Password confirmed." in page.content.decode()
