@@ -20,6 +20,16 @@ def _tags(value: str) -> list[str]:
     return [t.strip() for t in (value or "").split(",") if t.strip()][:10]
 
 
+class OutboxIdField(forms.UUIDField):
+    """Filled in by the page's outbox script (empty without JavaScript): the same id
+    sent twice makes one post."""
+
+    widget = forms.HiddenInput
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, **kwargs)
+
+
 class ThreadForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     kind = forms.ChoiceField(
@@ -44,6 +54,7 @@ class ThreadForm(forms.Form):
     anonymous = forms.BooleanField(
         label=_("Post anonymously (nobody will see that it was you)"), required=False
     )
+    client_id = OutboxIdField()
 
     def __init__(self, *args, allow_anonymous: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -97,6 +108,7 @@ class ReplyForm(forms.Form):
         label=_("Reply anonymously (nobody will see that it was you)"),
         required=False,
     )
+    client_id = OutboxIdField()
 
     def __init__(self, *args, allow_anonymous: bool = False, **kwargs):
         super().__init__(*args, **kwargs)

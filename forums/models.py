@@ -332,6 +332,9 @@ class Post(index.Indexed, models.Model):
     helpful_count = models.PositiveIntegerField(default=0)
     tried_count = models.PositiveIntegerField(default=0)
     thanks_count = models.PositiveIntegerField(default=0)
+    # Set by the page's outbox: a reply or thread sent again (a retry after the
+    # network dropped, a second tab) finds this post instead of making another.
+    client_id = models.UUIDField(null=True, blank=True, editable=False)
 
     objects = PostQuerySet.as_manager()
 
@@ -348,7 +351,10 @@ class Post(index.Indexed, models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["thread", "number"], name="forums_unique_post_number"
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["author", "client_id"], name="forums_post_idempotent"
+            ),
         ]
         verbose_name = _("post")
         verbose_name_plural = _("posts")

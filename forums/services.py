@@ -6,8 +6,10 @@ frames, emails) to run only once the transaction has committed.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -196,6 +198,22 @@ def _check_may_post(
         raise ValidationError(limited.message) from None
 
 
+def _already_sent(author, client_id: uuid.UUID | None) -> Post | None:
+    """The post an earlier send with this ``client_id`` made, if any.
+
+    The author's row is locked first, so two sends of one outbox item racing each
+    other (two tabs coming back online) take turns and the second finds the first.
+    """
+    if client_id is None:
+        return None
+    list(get_user_model().objects.select_for_update().filter(pk=author.pk).values("pk"))
+    return (
+        Post.objects.filter(author=author, client_id=client_id)
+        .select_related("thread")
+        .first()
+    )
+
+
 def _thread_alias(thread: Thread, author) -> int:
     """The same anonymous author keeps one alias within a thread (the thread row is
     locked by the caller, so two new authors never get the same letter)."""
@@ -237,8 +255,14 @@ def thread_create(
     tags: Iterable[str] = (),
     ip: str | None = None,
     rate_limited: bool = True,
+    client_id: uuid.UUID | None = None,
 ) -> Thread:
+    """A new thread and its first post. A ``client_id`` this author already used
+    returns the thread that send made: a resend is never a second thread."""
     permissions.check_post_in_space(author, space)
+    earlier = _already_sent(author, client_id)
+    if earlier is not None:
+        return earlier.thread
     _check_may_post(
         author, "thread", ip, rate_limited, space=space, anonymous=anonymous
     )
@@ -272,6 +296,7 @@ def thread_create(
         alias=1 if anonymous else None,
         body=body,
         body_html=render(body, mentions=mentions),
+        client_id=client_id,
     )
     if anonymous:
         Thread.objects.filter(pk=thread.pk).update(created=now)
@@ -306,12 +331,19 @@ def post_create(
     anonymous: bool = False,
     ip: str | None = None,
     rate_limited: bool = True,
+    client_id: uuid.UUID | None = None,
 ) -> Post:
-    """A reply. Numbers are sequential per thread, so permalinks never move."""
+    """A reply. Numbers are sequential per thread, so permalinks never move.
+
+    A ``client_id`` this author already used returns that post and stores nothing, so
+    the outbox may send again whenever it is unsure the first send arrived."""
     thread = (
         Thread.objects.select_for_update().select_related("space").get(pk=thread.pk)
     )
     permissions.check_reply(author, thread)
+    earlier = _already_sent(author, client_id)
+    if earlier is not None:
+        return earlier
     if anonymous:
         permissions.check_post_anonymously(author, thread.space)
     _check_may_post(
@@ -333,6 +365,7 @@ def post_create(
         alias=_thread_alias(thread, author) if anonymous else None,
         body=body,
         body_html=render(body, mentions=mentions),
+        client_id=client_id,
     )
     if anonymous:
         Post.objects.filter(pk=post.pk).update(created=now)

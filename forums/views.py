@@ -175,6 +175,7 @@ def thread_create(request, slug: str):
                 outcome=data["outcome"],
                 anonymous=data.get("anonymous", False),
                 tags=data["tags"],
+                client_id=data["client_id"],
             )
         except ValidationError as error:
             add_errors(form, error)
@@ -402,11 +403,12 @@ def reply(request, pk: int):
                 author=user,
                 body=form.cleaned_data["body"],
                 anonymous=form.cleaned_data.get("anonymous", False),
+                client_id=form.cleaned_data["client_id"],
             )
         except ValidationError as error:
             add_errors(form, error)
         else:
-            return redirect(_post_url(thread, post))
+            return redirect(_post_url(post.thread, post))
     return render(
         request,
         "forums/reply_form.html",
