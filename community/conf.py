@@ -34,6 +34,11 @@ DEFAULTS: dict[str, Any] = {
     "BACKUP_RETENTION_DAYS": 14,
     "TASK_RETENTION_DAYS": 14,
     "FAILED_TASK_RETENTION_DAYS": 30,
+    # What a member may keep on their phone for offline reading ("Keep for
+    # offline": pages and their documents), and how many recently opened pages the
+    # service worker keeps besides (``community.offline``).
+    "OFFLINE_CAP_MB": 50,
+    "OFFLINE_RECENT_PAGES": 30,
 }
 
 

@@ -61,6 +61,8 @@ MIDDLEWARE: list[str] = [
     "community.middleware.ReaderZoneMiddleware",
     # The page's own weight in its footer, where the layout asks ({% page_weight %}).
     "community.middleware.PageWeightMiddleware",
+    # Whose page it is, for the service worker; outbox sends answered readably.
+    "community.offline.OfflineMiddleware",
 ]
 
 

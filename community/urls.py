@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import mentions, views  # noqa: F401 - mentions registers <member:…>
+from . import mentions, offline, views  # noqa: F401 - mentions registers <member:…>
 
 app_name = "community"
 
@@ -12,6 +12,9 @@ urlpatterns = [
     path("account/delete/", views.delete_account, name="delete_account"),
     path("account/delete/cancel/", views.cancel_deletion, name="cancel_deletion"),
     path("privacy/", views.privacy, name="privacy"),
+    path("offline/", offline.offline_page, name="offline"),
+    path("sw.js", offline.service_worker, name="service_worker"),
+    path("manifest.webmanifest", offline.manifest, name="manifest"),
     path("directory/", views.member_directory, name="directory"),
     path("members/<member:pk>/", views.member_profile, name="member"),
     path("facilities/<int:pk>/", views.facility_profile, name="facility"),

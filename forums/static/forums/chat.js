@@ -67,9 +67,44 @@
     if (root.closest("[data-chat-page]") && end && end.getBoundingClientRect().bottom > window.innerHeight) {
       end.scrollIntoView({ block: "end" });
     }
+    this.restore();
     if (typeof WebSocket === "undefined") this.startPolling();
     else this.connect();
   }
+
+  // --- the outbox (community offline.js): what was written survives a reload --------
+
+  Chat.prototype.outbox = function () { return (window.COP && window.COP.outbox) || null; };
+
+  Chat.prototype.restore = function () {
+    // Written in this room on this phone and never acknowledged (offline, then the
+    // page closed): shown again as waiting, and sent under the same client_id.
+    var box = this.outbox(), self = this, url = this.root.dataset.sendUrl;
+    if (!box) return;
+    box.items().forEach(function (item) {
+      if (item.kind !== "chat" || item.url !== url || self.pending[item.id]) return;
+      var frame = item.json;
+      frame.client_id = item.id;
+      if (item.state === "refused") frame.refused = true;
+      self.pending[item.id] = frame;
+      self.bubble(frame);
+      self.mark(item.id, item.state === "refused" ? "failed" : "queued", item.reason);
+    });
+  };
+
+  Chat.prototype.keep = function (frame) {
+    var box = this.outbox(), token = this.form && this.form.querySelector("[name=csrfmiddlewaretoken]");
+    if (!box) return;
+    box.put({
+      id: frame.client_id, kind: "chat", url: this.root.dataset.sendUrl, json: this.wire(frame),
+      label: this.root.dataset.outboxLabel || document.title, token: token ? token.value : "",
+    });
+  };
+
+  Chat.prototype.unkeep = function (clientId) {
+    var box = this.outbox();
+    if (box) box.remove(clientId);
+  };
 
   // --- connection -------------------------------------------------------------------
 
@@ -186,6 +221,7 @@
     var frame = { type: "message.send", client_id: uuid(), body: body.value, anonymous: !!(anon && anon.checked) };
     if (this.replying) { frame.reply_to = this.replying.id; frame.reply = this.replying; }
     this.pending[frame.client_id] = frame;
+    this.keep(frame);
     this.showError("");
     this.bubble(frame);
     body.value = "";
@@ -255,6 +291,7 @@
 
   Chat.prototype.acked = function (clientId, id, held) {
     delete this.pending[clientId];
+    this.unkeep(clientId);
     this.settle();
     var li = this.bubbles[clientId];
     delete this.bubbles[clientId];
@@ -313,6 +350,8 @@
     label.textContent = reason ? this.words[state] + " " + reason : this.words[state];
     li.querySelectorAll("button").forEach(function (b) { b.remove(); });
     if (state !== "failed") return;
+    var box = this.outbox();
+    if (box) box.update(clientId, { state: "refused", reason: reason || "" });
     var again = document.createElement("button");
     again.type = "button";
     again.className = "chat-retry";
@@ -320,6 +359,7 @@
     again.addEventListener("click", function () {
       li.querySelectorAll("button").forEach(function (b) { b.remove(); });
       delete self.pending[clientId].refused;
+      self.keep(self.pending[clientId]);
       self.transmit(self.pending[clientId]);
     });
     var edit = document.createElement("button");
@@ -329,6 +369,7 @@
     edit.addEventListener("click", function () {
       var box = self.form && self.form.querySelector("[name=body]");
       if (box) { box.value = self.pending[clientId].body; box.focus(); }
+      self.unkeep(clientId);
       delete self.pending[clientId];
       delete self.bubbles[clientId];
       li.remove();
