@@ -26,6 +26,11 @@ class CommunityConfig(AppConfig):
         user_logged_in.connect(
             datasaver.signed_in, dispatch_uid="community.datasaver.signed_in"
         )
+        from django.contrib.auth.signals import user_logged_out
+
+        from .push import signed_out
+
+        user_logged_out.connect(signed_out, dispatch_uid="community.push.signed_out")
 
         from .permissions import connect_kept_memberships
 

@@ -39,6 +39,14 @@ DEFAULTS: dict[str, Any] = {
     # service worker keeps besides (``community.offline``).
     "OFFLINE_CAP_MB": 50,
     "OFFLINE_RECENT_PAGES": 30,
+    # Web Push (``community.push``): the site's VAPID private key (base64url, or
+    # PEM; ``manage.py push_keys`` makes one). Empty: no notifications on phones.
+    "PUSH_VAPID_PRIVATE_KEY": "",
+    # Who the push services may write to about this site; empty: DEFAULT_FROM_EMAIL.
+    "PUSH_CONTACT": "",
+    "PUSH_MAX_SUBSCRIPTIONS": 10,
+    # Tests only: a push endpoint on this machine, over HTTP.
+    "PUSH_ALLOW_LOCAL_ENDPOINTS": False,
 }
 
 

@@ -209,7 +209,13 @@ def seed(context: dict) -> None:
         deletion_due_at=timezone.now() + datetime.timedelta(days=10)
     )
     # The midwife on a phone with a small data bundle: photos wait for her tap.
-    Profile.objects.filter(user=users["practitioner"]).update(save_data=True)
+    Profile.objects.filter(user=users["practitioner"]).update(
+        save_data=True,
+        # Replies, mentions and events on her phone, never during her nights off.
+        push_kinds=["reply", "mention", "event_starting"],
+        quiet_from=datetime.time(21, 0),
+        quiet_until=datetime.time(6, 0),
+    )
     context["country"] = country
     context["organisations"] = orgs
     context["users"] = users

@@ -224,6 +224,11 @@ class Profile(models.Model):
             " or costly connections."
         ),
     )
+    # ``community.push``: the kinds of notification the member asked for on their
+    # phones (none until they choose), and the hours, in their zone, when none come.
+    push_kinds = models.JSONField(default=list, blank=True, editable=False)
+    quiet_from = models.TimeField(_("quiet from"), null=True, blank=True)
+    quiet_until = models.TimeField(_("quiet until"), null=True, blank=True)
     expertise = TaggableManager(
         verbose_name=_("expertise"),
         blank=True,
@@ -274,3 +279,27 @@ class Profile(models.Model):
         if self.hidden:
             return str(_("Member"))
         return self.display_name or str(_("Member"))
+
+
+class PushSubscription(models.Model):
+    """One browser that accepted notifications for a member (``community.push``).
+    The endpoint is the push service's address for that browser: personal, kept
+    until the member turns it off, leaves, or the service says it is gone."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="push_subscriptions",
+    )
+    endpoint = models.URLField(max_length=1000, unique=True)
+    p256dh = models.CharField(max_length=200)
+    auth = models.CharField(max_length=100)
+    created = models.DateTimeField(auto_now_add=True)
+    last_sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("push subscription")
+        verbose_name_plural = _("push subscriptions")
+
+    def __str__(self) -> str:
+        return f"push subscription {self.pk}"

@@ -90,6 +90,7 @@ def _worker_source() -> str:
         "not_kept": json.dumps(_not_kept_prefixes()),
         "recent": int(setting("OFFLINE_RECENT_PAGES")),
         "member_header": json.dumps(MEMBER_HEADER),
+        "icon": json.dumps(static("community/icons/icon-192.png")),
     }
     body = render_to_string("community/offline/sw.js", context)
     # A new version whenever what it precaches or does changes: the browser then

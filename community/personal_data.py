@@ -41,7 +41,7 @@ from wagtail import hooks
 
 from . import permissions, zones
 from .conf import absolute, setting
-from .models import Membership, Profile
+from .models import Membership, Profile, PushSubscription
 
 HOOK = "community_personal_data"
 logger = logging.getLogger(__name__)
@@ -276,6 +276,11 @@ def _community_export(user) -> dict[str, list[dict]]:
             "created",
         ),
         "profile": [],
+        # The browsers that receive notifications: the push service's address is
+        # the member's (it names their browser to that service), so it is theirs.
+        "push_subscriptions": rows(
+            PushSubscription.objects.filter(user=user), "endpoint", "created"
+        ),
     }
     if profile is not None:
         fields = [
@@ -291,6 +296,9 @@ def _community_export(user) -> dict[str, list[dict]]:
             "show_bio",
             "show_expertise",
             "save_data",
+            "push_kinds",
+            "quiet_from",
+            "quiet_until",
         ]
         entry = {name: getattr(profile, name) for name in fields}
         entry["expertise"] = sorted(profile.expertise.names())

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import mentions, offline, views  # noqa: F401 - mentions registers <member:…>
+from . import mentions, offline, push_views, views  # noqa: F401 - mentions registers <member:…>
 
 app_name = "community"
 
@@ -15,6 +15,9 @@ urlpatterns = [
     path("offline/", offline.offline_page, name="offline"),
     path("sw.js", offline.service_worker, name="service_worker"),
     path("manifest.webmanifest", offline.manifest, name="manifest"),
+    path("notifications/phone/", push_views.push_settings, name="push"),
+    path("notifications/phone/on/", push_views.push_subscribe, name="push_on"),
+    path("notifications/phone/off/", push_views.push_unsubscribe, name="push_off"),
     path("directory/", views.member_directory, name="directory"),
     path("members/<member:pk>/", views.member_profile, name="member"),
     path("facilities/<int:pk>/", views.facility_profile, name="facility"),

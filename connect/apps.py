@@ -6,3 +6,8 @@ class ConnectConfig(AppConfig):
     name = "connect"
     verbose_name = _("Connect")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from . import push
+
+        push.register()

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from community import push
 from community.models import Level, Organisation
 from community.permissions import home_organisations
 from community.text import render
@@ -243,6 +244,11 @@ def _notify_supporters(need: LearningNeed, *, kind: str, answer) -> list[NeedNot
             send_need_notice.enqueue(notice_id)
 
     transaction.on_commit(send)
+    if kind == NoticeKind.ANSWERED and push.configured():
+        from .push import KIND
+
+        for notice in NeedNotice.objects.filter(pk__in=ids).only("pk", "user_id"):
+            push.notify(user_id=notice.user_id, kind=KIND, ref=notice.pk)
     return notices
 
 

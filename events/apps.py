@@ -11,8 +11,12 @@ class EventsConfig(AppConfig):
         from forums.chat import register_room_owner
         from forums.models import RoomKind
 
-        from . import moderation  # noqa: F401  (registers questions with moderation)
+        from . import (
+            moderation,  # noqa: F401  (registers questions with moderation)
+            push,
+        )
         from .chat import EventRoomOwner, connect_signals
 
         register_room_owner(RoomKind.EVENT, EventRoomOwner())
         connect_signals()
+        push.register()

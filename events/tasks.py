@@ -110,6 +110,12 @@ def send_reminder_now(registration: Registration, which: int, starts_at: str) ->
         )
         setattr(registration, field, event.starts_at)
         registration.save(update_fields=[field])
+        if which < 24 * 60:  # the last reminder: on the phone too, if asked for
+            from community import push as phone
+
+            from .push import KIND
+
+            phone.notify(user_id=user.pk, kind=KIND, ref=registration.pk)
     return True
 
 

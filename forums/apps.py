@@ -10,9 +10,10 @@ class ForumsConfig(AppConfig):
     def ready(self) -> None:
         from community import visibility
 
-        from . import moderation_adapters, permissions, signals  # noqa: F401
+        from . import moderation_adapters, permissions, push, signals  # noqa: F401
         from .models import Post, Thread
 
         signals.connect()
+        push.register()
         visibility.register(Thread, permissions.can_view_thread)
         visibility.register(Post, permissions.can_view_post)

@@ -18,6 +18,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from community import push
 from community.mentions import Mentions
 from community.realtime import broadcast_on_commit, group_name
 from community.text import render
@@ -695,6 +696,7 @@ def _notify(*, user, kind: str, post: Post, actor) -> Notification | None:
         user=user, kind=kind, thread_id=post.thread_id, post=post, actor=actor
     )
     selectors.bell_forget(user.pk)
+    push.notify(user_id=user.pk, kind=kind, ref=notification.pk)
     if kind in EMAILED_KINDS:
         from .tasks import send_notification_email
 

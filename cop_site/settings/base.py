@@ -322,6 +322,9 @@ COMMUNITY = {
     "ALLOW_DEMO_SEED": False,
     # A Prometheus scraper's bearer token for /metrics (community.metrics).
     "METRICS_TOKEN": os.environ.get("METRICS_TOKEN", ""),
+    # Notifications on phones (community.push): `manage.py push_keys` makes a key.
+    "PUSH_VAPID_PRIVATE_KEY": os.environ.get("PUSH_VAPID_PRIVATE_KEY", ""),
+    "PUSH_CONTACT": os.environ.get("PUSH_CONTACT", ""),
 }
 
 # One JSON object per line with the request's id (LOG_FORMAT=text for a terminal);

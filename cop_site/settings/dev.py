@@ -5,6 +5,15 @@ import os
 from .base import *  # noqa: F403
 from .base import BASE_DIR, COMMUNITY, env_bool, env_list, observability
 
+
+def dev_push_key(path) -> str:
+    if not path.exists():
+        from community.push import new_private_key
+
+        path.write_text(new_private_key())
+    return path.read_text().strip()
+
+
 DEBUG = env_bool("DJANGO_DEBUG", True)
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or "dev-only-not-secret-" + "x" * 32
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
@@ -20,6 +29,9 @@ COMMUNITY = {
     **COMMUNITY,
     "REQUIRE_MFA_FOR_PRIVILEGED": env_bool("REQUIRE_MFA_FOR_PRIVILEGED", False),
     "ALLOW_DEMO_SEED": True,
+    # A key of this checkout's own, made on first start (not committed).
+    "PUSH_VAPID_PRIVATE_KEY": COMMUNITY["PUSH_VAPID_PRIVATE_KEY"]
+    or dev_push_key(BASE_DIR / ".dev-push-key"),
 }
 # The demo's partner feeds are local fixture files: only this directory may be read.
 CONNECT = {"LOCAL_FEED_DIRS": [BASE_DIR / "connect" / "fixtures"]}

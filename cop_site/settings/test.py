@@ -25,7 +25,12 @@ STORAGES = {
 }
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True  # a real server started by a test serves app static
-COMMUNITY = {**COMMUNITY, "REQUIRE_MFA_FOR_PRIVILEGED": False}
+COMMUNITY = {
+    **COMMUNITY,
+    "REQUIRE_MFA_FOR_PRIVILEGED": False,
+    # A key for tests only (the push endpoints they send to are their own stubs).
+    "PUSH_VAPID_PRIVATE_KEY": "BClc9lLPbBLGFqdw1gbo8ttir3yiVNp5RKBD224z5bc",
+}
 ACCOUNT_RATE_LIMITS = False
 ALLOWED_HOSTS = ["*"]
 # Generous limits: tests that exercise rate limiting set their own.

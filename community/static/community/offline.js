@@ -378,6 +378,11 @@
       save(all().filter(function (i) { return i.member !== reader; }));
       localStorage.removeItem("cop-reader");
       if (window.caches) forgetReader();
+      // This browser's notifications were the member's: the server drops them too.
+      if (navigator.serviceWorker && navigator.serviceWorker.controller) {
+        navigator.serviceWorker.ready.then(function (r) { return r.pushManager && r.pushManager.getSubscription(); })
+          .then(function (s) { return s && s.unsubscribe(); }).catch(function () { /* best effort */ });
+      }
     });
   });
 

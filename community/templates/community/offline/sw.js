@@ -12,6 +12,7 @@ var STATIC_URL = {{ static_url }};
 var NOT_KEPT = {{ not_kept }};
 var RECENT = {{ recent }};
 var MEMBER_HEADER = {{ member_header }};
+var ICON = {{ icon }};
 
 function anonymousGet(url) {
   return fetch(new Request(url, { credentials: "omit" }));
@@ -146,5 +147,25 @@ self.addEventListener("fetch", function (event) {
   if (request.mode === "navigate") return event.respondWith(page(event));
   if (url.pathname.indexOf(STATIC_URL) === 0) return event.respondWith(staticFile(request));
   event.respondWith(other(request));
+});
+
+// Notifications (community.push): the payload says what and where, nothing more.
+self.addEventListener("push", function (event) {
+  var data = {};
+  try { data = event.data ? event.data.json() : {}; } catch (e) { /* shown bare */ }
+  event.waitUntil(self.registration.showNotification(data.title || "", {
+    body: data.body || "", tag: data.tag, icon: ICON, data: { url: data.url || "/" },
+  }));
+});
+
+self.addEventListener("notificationclick", function (event) {
+  event.notification.close();
+  var url = new URL(event.notification.data.url, self.location.origin).href;
+  event.waitUntil(self.clients.matchAll({ type: "window" }).then(function (open) {
+    for (var i = 0; i < open.length; i++) {
+      if (open[i].url === url && "focus" in open[i]) return open[i].focus();
+    }
+    return self.clients.openWindow(url);
+  }));
 });
 {% endautoescape %}

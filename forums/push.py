@@ -1,0 +1,52 @@
+"""What a forum notification says on a phone's lock screen (``community.push``).
+
+Never the post's text nor who wrote it; in a safe space, not the thread's title
+either: a phone on a desk is read by whoever passes. The link opens the
+notification, which marks it read and leads to the post.
+"""
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from . import permissions
+from .models import Notification, NotificationKind
+
+LABELS = {
+    NotificationKind.REPLY: gettext_lazy("someone replies to a thread I started"),
+    NotificationKind.MENTION: gettext_lazy("someone mentions me"),
+    NotificationKind.ANSWER: gettext_lazy("an answer is marked on my question"),
+}
+
+
+def _titles() -> dict:
+    return {
+        NotificationKind.REPLY: _("New reply"),
+        NotificationKind.MENTION: _("You were mentioned"),
+        NotificationKind.ANSWER: _("Your question has an answer"),
+    }
+
+
+def describe(notification_id: int, user) -> dict | None:
+    notification = (
+        Notification.objects.select_related("thread__space")
+        .filter(pk=notification_id, user=user, read_at=None)
+        .first()
+    )
+    if notification is None or not permissions.can_view_thread(
+        user, notification.thread
+    ):
+        return None  # read already, or no longer theirs to see
+    thread = notification.thread
+    return {
+        "title": _titles()[notification.kind],
+        "body": _("In a safe space") if thread.space.safe_space else thread.title,
+        "url": reverse("forums:notification_open", args=[notification.pk]),
+    }
+
+
+def register() -> None:
+    from community import push
+
+    for kind, label in LABELS.items():
+        push.register(kind.value, label, describe)
