@@ -23,10 +23,11 @@ What works without a network, and who may see it on a shared phone:
 import contextlib
 import hashlib
 import json
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import render, resolve_url
 from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import NoReverseMatch, reverse
@@ -42,6 +43,8 @@ MEMBER_HEADER = "X-Cop-Member"
 # so the script can tell "stored" from "refused" and go to the new post itself.
 OUTBOX_HEADER = "X-Cop-Outbox"
 LOCATION_HEADER = "X-Cop-Location"
+SIGN_IN_HEADER = "X-Cop-Sign-In"
+REDIRECTS = (301, 302, 303)
 
 
 def member_key(user) -> str:
@@ -61,13 +64,14 @@ class OfflineMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        if request.headers.get(OUTBOX_HEADER) and response.status_code in (
-            301,
-            302,
-            303,
-        ):
+        if request.headers.get(OUTBOX_HEADER) and response.status_code in REDIRECTS:
             sent = HttpResponse(status=204)
             sent[LOCATION_HEADER] = response["Location"]
+            # Sent to sign in (the session ended while the phone was offline): the
+            # outbox keeps the message until the member is back.
+            login = resolve_url(settings.LOGIN_URL)
+            if urlsplit(response["Location"]).path == urlsplit(login).path:
+                sent[SIGN_IN_HEADER] = "1"
             sent["Cache-Control"] = "private, no-store"
             return sent
         if "text/html" in response.get("Content-Type", ""):

@@ -115,7 +115,6 @@ def offline_head(context) -> dict:
         "strings": json.dumps(strings, ensure_ascii=False),
         "cap_mb": setting("OFFLINE_CAP_MB"),
         "logout_url": reverse("account_logout"),
-        "login_url": reverse("account_login"),
     }
 
 

@@ -9,7 +9,7 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
-from community.offline import LOCATION_HEADER, OUTBOX_HEADER
+from community.offline import LOCATION_HEADER, OUTBOX_HEADER, SIGN_IN_HEADER
 from forums import services
 from forums.models import Post, Thread
 
@@ -92,7 +92,7 @@ def test_without_javascript_nothing_changes(client, practitioner, night_thread):
 def test_the_outbox_reads_where_a_stored_send_leads(client, practitioner, night_thread):
     client.force_login(practitioner)
     sent = reply(client, night_thread, "Stored.", uuid.uuid4(), **OUTBOX)
-    assert sent.status_code == 204
+    assert sent.status_code == 204 and SIGN_IN_HEADER not in sent
     post = Post.objects.get(body="Stored.")
     assert sent[LOCATION_HEADER].endswith(f"#{post.anchor}")
     assert "no-store" in sent["Cache-Control"]
@@ -105,6 +105,7 @@ def test_a_send_after_the_session_ended_leads_to_sign_in(client, night_thread):
     sent = reply(Client(), night_thread, "Kept on the phone.", uuid.uuid4(), **OUTBOX)
     assert sent.status_code == 204
     assert sent[LOCATION_HEADER].startswith("/accounts/login/")
+    assert sent[SIGN_IN_HEADER] == "1"
     assert not Post.objects.filter(body="Kept on the phone.").exists()
 
 

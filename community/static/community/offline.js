@@ -92,9 +92,8 @@
         if (r.status === 200) return { state: "invalid" };
         if (r.status >= 500 || r.status === 429) return { state: "waiting" };
         if (r.status !== 204) return { state: "refused" };
-        var to = r.headers.get("X-Cop-Location") || "";
-        if (to.indexOf(conf.login) === 0) return { state: "signin" };
-        return { state: "sent", location: to };
+        if (r.headers.get("X-Cop-Sign-In")) return { state: "signin" };
+        return { state: "sent", location: r.headers.get("X-Cop-Location") || "" };
       });
     }
     return request.catch(function () { return { state: "waiting" }; });
@@ -215,7 +214,8 @@
           remove(item.id);
           var to = new URL(outcome.location, location.href);
           if (to.pathname + to.search !== location.pathname + location.search) return location.assign(to.href);
-          location.hash = to.hash; // the same page, now with the new post: load it again
+          // The same page, now with the new post: load it again and show the post.
+          sessionStorage.setItem("cop-show", to.hash.slice(1));
           location.reload();
         } else if (outcome.state !== "invalid") {
           // Kept: waiting for the network, for a new sign-in, or refused for now.
@@ -393,6 +393,12 @@
     navigator.serviceWorker.register(conf.sw, { scope: "/" }).catch(function () { /* pages work without */ });
     document.querySelectorAll("[data-keep]").forEach(keepButton);
     document.querySelectorAll("[data-offline-shelf]").forEach(drawShelf);
+  }
+  var show = sessionStorage.getItem("cop-show");
+  if (show) {
+    sessionStorage.removeItem("cop-show");
+    var post = document.getElementById(show);
+    if (post) post.scrollIntoView();
   }
   draw();
   flush();
