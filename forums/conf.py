@@ -53,6 +53,14 @@ DEFAULTS: dict[str, Any] = {
     # Open chat sockets allowed per member (across workers), and per visitor address.
     "CHAT_SOCKETS_PER_MEMBER": 8,
     "CHAT_SOCKETS_PER_VISITOR_ADDRESS": 20,
+    # Taking part by email (``forums.inbound``): the domain whose mail reaches the
+    # site (``REPLY_PREFIX+<signed token>@REPLY_DOMAIN``). Empty: emails carry no
+    # reply address and nothing is read.
+    "REPLY_DOMAIN": "",
+    "REPLY_PREFIX": "reply",
+    # What a mail gateway sends as ``Authorization: Bearer <token>`` to post messages
+    # to /forums/inbound/. Empty: that endpoint does not exist (a Maildir still works).
+    "INBOUND_TOKEN": "",
 }
 
 

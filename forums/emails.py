@@ -30,7 +30,13 @@ def unsubscribe_url(user, kind: str) -> str:
 
 
 def build_email(
-    *, user, kind: str, subject: str, template: str, context: dict[str, Any]
+    *,
+    user,
+    kind: str,
+    subject: str,
+    template: str,
+    context: dict[str, Any],
+    reply_to: list[str] | None = None,
 ) -> EmailMultiAlternatives:
     link = unsubscribe_url(user, kind)
     context = {
@@ -48,6 +54,7 @@ def build_email(
         body=text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[user.email],
+        reply_to=reply_to,
         headers={
             "List-Unsubscribe": f"<{link}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",

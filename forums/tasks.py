@@ -51,6 +51,7 @@ def send_notification_email(notification_id: int) -> bool:
         return False
     if not can_view_thread(user, notification.thread):
         return False
+    addresses = reply_addresses(user, notification.thread)
     with (
         translation.override(member_language(user)),
         timezone.override(member_zone(user)),
@@ -66,11 +67,35 @@ def send_notification_email(notification_id: int) -> bool:
                 "thread": notification.thread,
                 "excerpt": post.body[:800],
                 "url": absolute(post.get_absolute_url()),
+                **addresses,
             },
+            reply_to=[addresses["reply_named"]]
+            if addresses and not addresses["reply_safe"]
+            else None,
         ).send()
     notification.emailed_at = timezone.now()
     notification.save(update_fields=["emailed_at"])
     return True
+
+
+def reply_addresses(user, thread) -> dict:
+    """The addresses that answer ``thread`` by email (``forums.inbound``). From a
+    safe space the email sets no Reply-To: its text offers the named address and,
+    where the member may post anonymously, the anonymous one, so that neither is
+    chosen by a press of "Reply"."""
+    from . import inbound
+    from .permissions import can_post_anonymously
+
+    if not inbound.enabled():
+        return {}
+    safe = thread.space.safe_space
+    return {
+        "reply_safe": safe,
+        "reply_named": inbound.reply_address(user, thread),
+        "reply_anonymous": inbound.reply_address(user, thread, anonymous=True)
+        if safe and can_post_anonymously(user, thread.space)
+        else "",
+    }
 
 
 @task()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import chat_views, ids, mention_views, views  # noqa: F401 - ids: converters
+from . import chat_views, ids, inbound_views, mention_views, views  # noqa: F401 - ids: converters
 from .feeds import PublicThreadsFeed, SpaceThreadsFeed
 
 # Threads and posts are addressed by opaque ids (``<thread:pk>``, ``<post:pk>``,
@@ -38,6 +38,7 @@ urlpatterns = [
     path("tags/<slug:slug>/", views.tag_detail, name="tag"),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/<int:pk>/", views.notification_open, name="notification_open"),
+    path("inbound/", inbound_views.receive, name="inbound"),
     path("preferences/", views.preferences, name="preferences"),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
     path("s/<slug:slug>/chat/", chat_views.space_chat, name="space_chat"),
