@@ -20,6 +20,7 @@ from community.models import Membership
 
 from .conf import setting
 from .emails import absolute, build_email
+from .inbound import reply_addresses
 from .models import Digest, EmailKind, Preferences, Thread
 
 PERIODS = {Digest.DAILY: dt.timedelta(days=1), Digest.WEEKLY: dt.timedelta(days=7)}
@@ -91,6 +92,7 @@ def send_digest(prefs: Preferences, now: dt.datetime) -> bool:
                         "kind": t.get_kind_display(),
                         "url": absolute(t.get_absolute_url()),
                         "created": t.created,
+                        **reply_addresses(user, t),
                     }
                     for t in threads
                 ]

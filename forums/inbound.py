@@ -78,6 +78,25 @@ def reply_address(user, thread, *, anonymous: bool = False) -> str:
     return f"{setting('REPLY_PREFIX')}+{token}@{setting('REPLY_DOMAIN')}"
 
 
+def reply_addresses(user, thread) -> dict:
+    """The addresses that answer ``thread`` by email (``forums.inbound``). From a
+    safe space the email sets no Reply-To: its text offers the named address and,
+    where the member may post anonymously, the anonymous one, so that neither is
+    chosen by a press of "Reply"."""
+    from .permissions import can_post_anonymously
+
+    if not enabled():
+        return {}
+    safe = thread.space.safe_space
+    return {
+        "reply_safe": safe,
+        "reply_named": reply_address(user, thread),
+        "reply_anonymous": reply_address(user, thread, anonymous=True)
+        if safe and can_post_anonymously(user, thread.space)
+        else "",
+    }
+
+
 @dataclass(frozen=True)
 class Target:
     user_id: int

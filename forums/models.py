@@ -473,6 +473,9 @@ class Follow(models.Model):
     thread = models.ForeignKey(
         Thread, null=True, blank=True, on_delete=models.CASCADE, related_name="follows"
     )
+    # A followed space's every new post by email, to answer from the inbox
+    # (mailing-list mode; ``forums.tasks.send_space_post_emails``).
+    every_post = models.BooleanField(default=False)
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -579,6 +582,7 @@ class EmailKind(models.TextChoices):
     MENTION = "mention", _("mentions")
     ANSWER = "answer", _("answers marked on your questions")
     DIGEST = "digest", _("the digest of new threads")
+    EVERY_POST = "every_post", _("every new post in the spaces you chose")
 
 
 class Preferences(models.Model):
@@ -613,6 +617,8 @@ class Preferences(models.Model):
     def wants(self, kind: str) -> bool:
         if kind == EmailKind.DIGEST:
             return self.digest != Digest.NONE
+        if kind == EmailKind.EVERY_POST:  # chosen space by space, on the follow
+            return True
         return bool(getattr(self, f"email_{kind}", False))
 
 

@@ -220,6 +220,18 @@ def last_read_number(user, thread: Thread) -> int | None:
     )
 
 
+def space_following(user, space: Space) -> tuple[bool, bool]:
+    """(follows the space, and asked for its every post by email), in one query."""
+    if not _signed_in(user):
+        return False, False
+    every = (
+        Follow.objects.filter(user=user, space=space)
+        .values_list("every_post", flat=True)
+        .first()
+    )
+    return every is not None, bool(every)
+
+
 def is_following(user, *, thread: Thread | None = None, space: Space | None = None):
     if not _signed_in(user):
         return False

@@ -129,6 +129,23 @@ def space_follow(*, space: Space, user, follow: bool = True) -> None:
     Follow.objects.get_or_create(space=space, user=user)
 
 
+def space_every_post(*, space: Space, user, on: bool) -> None:
+    """Mailing-list mode for one space: every new post by email (following it)."""
+    if on:
+        space_follow(space=space, user=user)
+    Follow.objects.filter(space=space, user=user).update(every_post=on)
+
+
+def _email_every_post(post: Post) -> None:
+    """Queue the space's every-post emails once the post is committed, if anyone
+    asked for them (one query when nobody has)."""
+    if Follow.objects.filter(space_id=post.space_id, every_post=True).exists():
+        from .tasks import send_space_post_emails
+
+        pk = post.pk
+        transaction.on_commit(lambda: send_space_post_emails.enqueue(pk))
+
+
 def thread_follow(*, thread: Thread, user, follow: bool = True) -> None:
     if not follow:
         Follow.objects.filter(thread=thread, user=user).delete()
@@ -320,6 +337,7 @@ def thread_create(
     )
     if not held:  # a held thread tells nobody until a moderator keeps it
         _notify_mentions(post=post, users=mentions.mentioned, fresh=True)
+        _email_every_post(post)
     return thread
 
 
@@ -388,6 +406,7 @@ def post_create(
     if _screen(post):
         return post  # held: nobody is notified and nothing is broadcast until kept
     _notify_reply(post=post, mentioned=mentions.mentioned)
+    _email_every_post(post)
     _broadcast_post("post.created", post)
     return post
 
@@ -664,6 +683,9 @@ def preferences_update(
 
 def email_unsubscribe(*, user, kind: str) -> Preferences:
     prefs = preferences_get(user=user)
+    if kind == EmailKind.EVERY_POST:
+        Follow.objects.filter(user=user, space__isnull=False).update(every_post=False)
+        return prefs
     if kind == EmailKind.DIGEST:
         prefs.digest = Digest.NONE
     else:
@@ -674,6 +696,8 @@ def email_unsubscribe(*, user, kind: str) -> Preferences:
 
 def email_resubscribe(*, user, kind: str) -> Preferences:
     prefs = preferences_get(user=user)
+    if kind == EmailKind.EVERY_POST:
+        return prefs  # chosen again space by space, on each space's page
     if kind == EmailKind.DIGEST:
         prefs.digest = Digest.WEEKLY
     else:

@@ -9,6 +9,7 @@ from django_tasks import task
 
 from .digest import member_language, member_zone, send_due_digests
 from .emails import absolute, build_email
+from .inbound import reply_addresses
 from .models import Notification, NotificationKind, Preferences
 from .permissions import can_view_thread
 
@@ -78,24 +79,58 @@ def send_notification_email(notification_id: int) -> bool:
     return True
 
 
-def reply_addresses(user, thread) -> dict:
-    """The addresses that answer ``thread`` by email (``forums.inbound``). From a
-    safe space the email sets no Reply-To: its text offers the named address and,
-    where the member may post anonymously, the anonymous one, so that neither is
-    chosen by a press of "Reply"."""
-    from . import inbound
-    from .permissions import can_post_anonymously
+@task()
+def send_space_post_emails(post_id: int) -> int:
+    """Mailing-list mode: a new post to each member who asked for every post of its
+    space, in their language, with the address that answers it from their inbox.
+    Not to its author, not to whom a notification already tells of it, and not to
+    whom may no longer read it. The byline is the thread's: an alias, never the
+    author, for an anonymous post."""
+    from .models import Follow, Post
 
-    if not inbound.enabled():
-        return {}
-    safe = thread.space.safe_space
-    return {
-        "reply_safe": safe,
-        "reply_named": inbound.reply_address(user, thread),
-        "reply_anonymous": inbound.reply_address(user, thread, anonymous=True)
-        if safe and can_post_anonymously(user, thread.space)
-        else "",
-    }
+    post = (
+        Post.objects.select_related("thread__space", "author__profile")
+        .filter(pk=post_id, deleted_at__isnull=True, hidden=False)
+        .first()
+    )
+    if post is None:
+        return 0
+    thread = post.thread
+    told = set(Notification.objects.filter(post=post).values_list("user_id", flat=True))
+    follows = (
+        Follow.objects.filter(space_id=post.space_id, every_post=True)
+        .exclude(user_id=post.author_id)
+        .exclude(user_id__in=told)
+        .select_related("user__profile")
+    )
+    sent = 0
+    for follow in follows:
+        user = follow.user
+        if not user.is_active or not user.email or not can_view_thread(user, thread):
+            continue
+        addresses = reply_addresses(user, thread)
+        with (
+            translation.override(member_language(user)),
+            timezone.override(member_zone(user)),
+        ):
+            build_email(
+                user=user,
+                kind="every_post",
+                subject=f"[{thread.space.name}] {thread.title}",
+                template="space_post",
+                context={
+                    "post": post,
+                    "thread": thread,
+                    "who": post.byline,
+                    "url": absolute(post.get_absolute_url()),
+                    **addresses,
+                },
+                reply_to=[addresses["reply_named"]]
+                if addresses and not addresses["reply_safe"]
+                else None,
+            ).send()
+        sent += 1
+    return sent
 
 
 @task()

@@ -14,6 +14,7 @@ urlpatterns = [
     path("s/<slug:slug>/", views.space_detail, name="space"),
     path("s/<slug:slug>/new/", views.thread_create, name="thread_create"),
     path("s/<slug:slug>/follow/", views.space_follow, name="space_follow"),
+    path("s/<slug:slug>/every-post/", views.space_every_post, name="space_every_post"),
     path("s/<slug:slug>/read/", views.space_mark_read, name="space_read"),
     path(
         "s/<slug:slug>/mentions/",

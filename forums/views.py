@@ -135,6 +135,7 @@ def space_detail(request, slug: str):
         return _deny_or_login(
             request, PermissionDenied(_("This space is not open to you."))
         )
+    following, every_post = selectors.space_following(user, space)
     page = Paginator(
         selectors.thread_list(space), setting("THREADS_PER_PAGE")
     ).get_page(request.GET.get("page"))
@@ -151,7 +152,8 @@ def space_detail(request, slug: str):
             can_post=permissions.can_post_in_space(user, space),
             can_invite=permissions.can_invite(user, space),
             can_moderate=permissions.can_moderate_space(user, space),
-            following=selectors.is_following(user, space=space),
+            following=following,
+            every_post=every_post,
         ),
     )
 
@@ -195,6 +197,20 @@ def space_follow(request, slug: str):
     services.space_follow(
         space=space, user=request.user, follow=request.POST.get("follow") == "1"
     )
+    return redirect(space)
+
+
+@login_required
+@require_POST
+def space_every_post(request, slug: str):
+    space = _space(slug)
+    on = request.POST.get("on") == "1"
+    services.space_every_post(space=space, user=request.user, on=on)
+    if on:
+        messages.success(
+            request,
+            _("Every new post here will come by email; answer it from your inbox."),
+        )
     return redirect(space)
 
 

@@ -6,6 +6,7 @@ anonymous reply by email."""
 import mailbox
 from email import message_from_string
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from django.core import mail
@@ -250,3 +251,89 @@ def test_the_maildir_command_posts_new_mail_and_files_it(
     assert [m.get_subdir() for m in box] == ["cur", "cur"]
     call_command("forums_mail_inbound", str(tmp_path / "replies"))  # nothing new
     assert Post.objects.filter(thread=night_thread).count() == 4
+
+
+def test_a_digest_offers_an_address_for_each_thread(practitioner, peer, spaces):
+    import datetime as dt
+
+    from forums import digest
+    from forums.models import Digest
+
+    services.space_follow(space=spaces.members, user=peer)
+    prefs = services.preferences_get(user=peer)
+    prefs.digest = Digest.DAILY
+    prefs.save()
+    thread = services.thread_create(
+        space=spaces.members, author=practitioner, title="Oxygen", body="?"
+    )
+    now = thread.created.replace(hour=7, minute=5)
+    if now < thread.created:
+        now += dt.timedelta(days=1)
+    assert digest.send_due_digests(now=now) == 1
+    [email] = mail.outbox
+    address = inbound.reply_address(peer, thread)
+    assert address in email.body and f"mailto:{address}" in email.alternatives[0][0]
+    assert email.reply_to == []  # a digest names several threads: no single Reply-To
+
+
+# --- Mailing-list mode --------------------------------------------------------------
+
+
+def test_every_post_of_a_chosen_space_comes_by_email_and_is_answered_from_it(
+    client, practitioner, peer, qi_member, spaces, django_capture_on_commit_callbacks
+):
+    client.force_login(peer)
+    space_url = reverse("forums:space", args=[spaces.members.slug])
+    page = client.get(space_url).content.decode()
+    assert "Email me every new post" in page
+    client.post(
+        reverse("forums:space_every_post", args=[spaces.members.slug]), {"on": "1"}
+    )
+    assert "Stop emailing me every post" in client.get(space_url).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        thread = services.thread_create(
+            space=spaces.members, author=practitioner, title="Cord care", body="Who?"
+        )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.post_create(thread=thread, author=qi_member, body="We do, daily.")
+    # One email per post for the peer; the thread's author hears of the reply once,
+    # through her usual notification, not twice.
+    to_peer = [m for m in mail.outbox if m.to == [peer.email]]
+    assert [m.subject for m in to_peer] == ["[IPC] Cord care", "[IPC] Cord care"]
+    assert "We do, daily." in to_peer[1].body
+    assert len([m for m in mail.outbox if m.to == [practitioner.email]]) == 1
+    # Answered from the inbox.
+    [reply_to] = to_peer[1].reply_to
+    outcome = inbound.receive(
+        message("gmail_top_posted.eml", sender=peer.email, to=reply_to)
+    )
+    assert Post.objects.get(pk=outcome.post_id).thread == thread
+    # Its unsubscribe link turns every-post mode off for every space.
+    unsubscribe = to_peer[0].extra_headers["List-Unsubscribe"].strip("<>")
+    client.logout()
+    client.post(urlsplit(unsubscribe).path)  # the one-click unsubscribe
+    from forums.models import Follow
+
+    assert not Follow.objects.filter(user=peer, every_post=True).exists()
+
+
+def test_every_post_never_names_an_anonymous_author(
+    client, practitioner, peer, spaces, django_capture_on_commit_callbacks
+):
+    from community import services as community_services
+
+    community_services.profile_update(user=practitioner, display_name="Kofi Asante")
+    services.space_every_post(space=spaces.safe, user=peer, on=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.thread_create(
+            space=spaces.safe,
+            author=practitioner,
+            title="A hard night",
+            body="We lost a baby.",
+            anonymous=True,
+        )
+    [email] = mail.outbox
+    whole = email.body + email.alternatives[0][0] + str(email.message())
+    assert "Kofi" not in whole and practitioner.email not in whole
+    assert "Colleague A" in email.body
+    assert email.reply_to == []  # a safe space: no Reply-To
