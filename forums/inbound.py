@@ -1,7 +1,7 @@
 """Taking part by email: a reply to a notification becomes a post.
 
 - **Reply addresses.** Each notification email carries an address signed for one
-  member and one thread (``reply+<who>-<thread>-<signature>@REPLY_DOMAIN``). Nothing
+  member and one thread (``reply+<member>-<thread>-<signature>@REPLY_DOMAIN``). Nothing
   in it can be changed without the site's key, so a guessed or edited address is
   refused, and it only works from the member's own email address: a forwarded
   notification does not let someone else post as them.
@@ -44,6 +44,8 @@ from django.core.mail import EmailMessage as OutgoingEmail
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
+from community import opaque
+
 from .conf import setting
 
 logger = logging.getLogger(__name__)
@@ -52,14 +54,10 @@ _SALT = "forums.inbound.reply-address"
 _LOCAL = re.compile(r"^(?P<prefix>[a-z0-9._-]+)\+(?P<token>[a-z0-9-]+)$", re.IGNORECASE)
 
 
-def _b36(number: int) -> str:
-    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
-    out = ""
-    while True:
-        number, rest = divmod(number, 36)
-        out = digits[rest] + out
-        if not number:
-            return out
+def _ref(what: str, pk: int) -> str:
+    """An id as the address shows it: opaque (``community.opaque``), so an address
+    forwarded or seen over a shoulder tells nothing of account or thread numbers."""
+    return opaque.encode(f"forums.reply-address.{what}", pk)
 
 
 def _sign(kind: str, user_id: int, thread_id: int) -> str:
@@ -74,7 +72,10 @@ def enabled() -> bool:
 def reply_address(user, thread, *, anonymous: bool = False) -> str:
     """The address that posts to ``thread`` as ``user`` (anonymously if asked)."""
     kind = "a" if anonymous else "n"
-    token = f"{kind}{_b36(user.pk)}-{_b36(thread.pk)}-{_sign(kind, user.pk, thread.pk)}"
+    token = (
+        f"{kind}{_ref('member', user.pk)}-{_ref('thread', thread.pk)}"
+        f"-{_sign(kind, user.pk, thread.pk)}"
+    )
     return f"{setting('REPLY_PREFIX')}+{token}@{setting('REPLY_DOMAIN')}"
 
 
@@ -117,9 +118,9 @@ def read_address(address: str) -> Target | None:
     if len(parts) != 3 or len(parts[0]) < 2 or parts[0][0] not in "na":
         return None
     kind = parts[0][0]
-    try:
-        user_id, thread_id = int(parts[0][1:], 36), int(parts[1], 36)
-    except ValueError:
+    user_id = opaque.decode("forums.reply-address.member", parts[0][1:])
+    thread_id = opaque.decode("forums.reply-address.thread", parts[1])
+    if user_id is None or thread_id is None:
         return None
     if not constant_time_compare(parts[2], _sign(kind, user_id, thread_id)):
         return None

@@ -327,6 +327,13 @@ COMMUNITY = {
     "PUSH_CONTACT": os.environ.get("PUSH_CONTACT", ""),
 }
 
+# Taking part by email (forums.inbound): the domain whose mail reaches the site, and
+# the token a mail gateway posts messages with. Empty: no reply addresses.
+FORUMS = {
+    "REPLY_DOMAIN": os.environ.get("FORUMS_REPLY_DOMAIN", ""),
+    "INBOUND_TOKEN": os.environ.get("FORUMS_INBOUND_TOKEN", ""),
+}
+
 # One JSON object per line with the request's id (LOG_FORMAT=text for a terminal);
 # see community.observability. The id is nginx's X-Request-ID (deploy/), or a new one.
 LOGGING = observability.logging_config(

@@ -3,7 +3,7 @@
 import os
 
 from .base import *  # noqa: F403
-from .base import BASE_DIR, COMMUNITY, env_bool, env_list, observability
+from .base import BASE_DIR, COMMUNITY, FORUMS, env_bool, env_list, observability
 
 
 def dev_push_key(path) -> str:
@@ -32,6 +32,12 @@ COMMUNITY = {
     # A key of this checkout's own, made on first start (not committed).
     "PUSH_VAPID_PRIVATE_KEY": COMMUNITY["PUSH_VAPID_PRIVATE_KEY"]
     or dev_push_key(BASE_DIR / ".dev-push-key"),
+}
+# Notification emails (on the console) carry reply addresses; a message to one, put
+# in a Maildir, is posted by `manage.py forums_mail_inbound <maildir>`.
+FORUMS = {
+    **FORUMS,
+    "REPLY_DOMAIN": FORUMS["REPLY_DOMAIN"] or "reply.learning.localhost",
 }
 # The demo's partner feeds are local fixture files: only this directory may be read.
 CONNECT = {"LOCAL_FEED_DIRS": [BASE_DIR / "connect" / "fixtures"]}

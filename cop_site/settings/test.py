@@ -10,6 +10,7 @@ from .dev import (
     CHANNEL_LAYERS,
     COMMUNITY,
     DATABASES,
+    FORUMS,
     REDIS_URL,
     STORAGES,
 )
@@ -56,7 +57,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 # The realtime watch ticks faster in tests: access re-checks, leases and presence in
 # half a second instead of two.
-FORUMS = {"CHAT_WATCH_SECONDS": 0.5}
+FORUMS = {**FORUMS, "CHAT_WATCH_SECONDS": 0.5}
 
 # Parallel workers (pytest-xdist) each have their own test database, so ids repeat
 # between them. On Redis each worker gets its own database number too (the URL's, plus

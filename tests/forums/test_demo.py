@@ -27,3 +27,10 @@ def test_demo_forums_hold_every_kind_of_space_and_thread(seeded_demo, db):
     assert Notification.objects.filter(
         kind="mention", post=mention, user__email="nurse.lakeside@demo.example"
     ).exists()
+
+
+def test_the_demo_coach_reads_a_space_from_her_inbox(seeded_demo, db):
+    from forums.models import Follow
+
+    follow = Follow.objects.get(user__email="coach@demo.example", every_post=True)
+    assert follow.space is not None

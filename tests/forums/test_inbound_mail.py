@@ -88,8 +88,12 @@ def test_a_forged_or_edited_address_posts_nothing_and_says_why(
     local, domain = real.split("@")
     forged = [
         f"{local[:-1]}{'0' if local[-1] != '0' else '1'}@{domain}",  # the signature
-        real.replace(f"-{inbound._b36(night_thread.pk)}-", "-zz-"),  # another thread
-        f"reply+n1-1-{'0' * 24}@{domain}",  # made up
+        real.replace(  # another thread, its id well formed
+            f"-{inbound._ref('thread', night_thread.pk)}-",
+            f"-{inbound._ref('thread', night_thread.pk + 1)}-",
+        ),
+        f"reply+n{inbound._ref('member', 1)}-{inbound._ref('thread', 1)}-{'0' * 24}"
+        f"@{domain}",  # made up
         real.replace("reply+n", "reply+a"),  # anonymous, not signed as such
     ]
     for address in forged:
@@ -337,3 +341,24 @@ def test_every_post_never_names_an_anonymous_author(
     assert "Kofi" not in whole and practitioner.email not in whole
     assert "Colleague A" in email.body
     assert email.reply_to == []  # a safe space: no Reply-To
+
+
+def test_an_address_tells_nothing_of_account_or_thread_numbers(
+    practitioner, night_thread
+):
+    address = inbound.reply_address(practitioner, night_thread).lower()
+    local = address.split("@")[0]
+    assert len(local) <= 64  # the most a mail address's local part may be
+    for number in (practitioner.pk, night_thread.pk):
+        for written in (str(number), format(number, "x"), inbound_b36(number)):
+            assert f"n{written}-" not in local and f"-{written}-" not in local
+
+
+def inbound_b36(number: int) -> str:
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    out = ""
+    while True:
+        number, rest = divmod(number, 36)
+        out = digits[rest] + out
+        if not number:
+            return out
