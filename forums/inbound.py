@@ -211,7 +211,7 @@ def _target(message: EmailMessage) -> tuple[str, Target | None]:
 
 @dataclass
 class Outcome:
-    status: str  # "posted", "held", "refused", "ignored"
+    status: str  # "posted", "held", "duplicate", "refused", "ignored"
     reason: str = ""
     post_id: int | None = None
 
@@ -220,7 +220,7 @@ def receive(raw: bytes) -> Outcome:
     """Turn one delivered message into a post, or say why not (and tell the sender
     when they are a member)."""
     from . import services
-    from .models import Thread
+    from .models import Post, Thread
 
     if not enabled():
         return Outcome("ignored", "reply by email is off")
@@ -256,6 +256,10 @@ def receive(raw: bytes) -> Outcome:
     thread = Thread.objects.select_related("space").filter(pk=target.thread_id).first()
     if thread is None or thread.deleted_at or thread.hidden:
         return refuse(_("That thread is no longer on the site, so nothing was posted."))
+    client_id = _message_id(message, raw)
+    earlier = Post.objects.filter(author=member, client_id=client_id).first()
+    if earlier is not None:  # delivered again: the post it made, nothing more
+        return Outcome("duplicate", post_id=earlier.pk)
     body = newest_part(_text_of(message))
     if not body:
         return refuse(_("Your reply looked empty once the quoted email was taken off."))
@@ -265,7 +269,7 @@ def receive(raw: bytes) -> Outcome:
             author=member,
             body=body,
             anonymous=target.anonymous,
-            client_id=_message_id(message, raw),
+            client_id=client_id,
         )
     except PermissionDenied as denied:
         return refuse(

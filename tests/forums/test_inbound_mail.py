@@ -77,6 +77,7 @@ def test_the_same_message_delivered_twice_is_one_post(practitioner, night_thread
     to = inbound.reply_address(practitioner, night_thread)
     raw = message("gmail_top_posted.eml", sender=practitioner.email, to=to)
     first, again = inbound.receive(raw), inbound.receive(raw)
+    assert (first.status, again.status) == ("posted", "duplicate")
     assert first.post_id == again.post_id
     assert Post.objects.filter(thread=night_thread).count() == 3
 
