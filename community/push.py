@@ -37,6 +37,7 @@ from django.utils.translation import gettext as _
 from django_tasks import default_task_backend, task
 
 from .conf import setting
+from .languages import member_language
 
 logger = logging.getLogger(__name__)
 
@@ -164,9 +165,9 @@ def unsubscribe(*, user, endpoint: str) -> int:
 
 
 def settings_update(*, user, kinds, quiet_from, quiet_until):
-    from .models import Profile
+    from .services import profile_ensure
 
-    profile, _created = Profile.objects.get_or_create(user=user)
+    profile = profile_ensure(user=user)
     profile.push_kinds = [kind for kind in kinds if kind in KINDS]
     profile.quiet_from = quiet_from
     profile.quiet_until = quiet_until
@@ -202,11 +203,6 @@ def quiet_end(profile, now: datetime.datetime) -> datetime.datetime | None:
     if clock >= end:  # before midnight, in hours that end tomorrow
         day += datetime.timedelta(days=1)
     return datetime.datetime.combine(day, end, tzinfo=zone)
-
-
-def member_language(user) -> str:
-    profile = getattr(user, "profile", None)
-    return getattr(profile, "language", "") or settings.LANGUAGE_CODE
 
 
 @task()
@@ -274,42 +270,3 @@ def _send(subscription, payload: str) -> int:
         last_sent_at=timezone.now()
     )
     return 1
-
-
-# --- Pages --------------------------------------------------------------------------
-
-
-def _settings_form():
-    from django import forms
-
-    class PushSettingsForm(forms.Form):
-        kinds = forms.MultipleChoiceField(
-            label=_("Send me a notification when"),
-            choices=choices,
-            required=False,
-            widget=forms.CheckboxSelectMultiple,
-        )
-        quiet_from = forms.TimeField(
-            label=_("Quiet from"),
-            required=False,
-            widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
-        )
-        quiet_until = forms.TimeField(
-            label=_("Quiet until"),
-            required=False,
-            widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
-            help_text=_(
-                "Nothing arrives between these times, in your time zone; what comes "
-                "then waits until they end. Leave both empty for no quiet hours."
-            ),
-        )
-
-        def clean(self):
-            data = super().clean()
-            if bool(data.get("quiet_from")) != bool(data.get("quiet_until")):
-                raise ValidationError(
-                    _("Give both times for quiet hours, or leave both empty.")
-                )
-            return data
-
-    return PushSettingsForm

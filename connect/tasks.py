@@ -11,15 +11,11 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tasks import task
 
+from community.languages import member_language
+
 from .conf import absolute
 from .models import ExternalFeed, NeedNotice, NoticeKind
 from .selectors import answer_visible
-
-
-def member_language(user) -> str:
-    """The profile's language, else the site's."""
-    profile = getattr(user, "profile", None)
-    return getattr(profile, "language", "") or settings.LANGUAGE_CODE
 
 
 @task()

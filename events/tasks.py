@@ -20,16 +20,12 @@ from django.utils.translation import gettext as _
 from django_tasks import task
 
 from community import zones
+from community.languages import member_language
 
 from .conf import absolute, setting
 from .models import Event, EventStatus, Registration, RegistrationStatus
 
 REMINDER_FIELDS = {24 * 60: "reminded_24h_for", 60: "reminded_1h_for"}
-
-
-def member_language(user) -> str:
-    profile = getattr(user, "profile", None)
-    return getattr(profile, "language", "") or settings.LANGUAGE_CODE
 
 
 def member_zone(user) -> zoneinfo.ZoneInfo:

@@ -10,12 +10,12 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 
-from django.conf import settings
 from django.db.models import Prefetch
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from community import zones
+from community.languages import member_language
 from community.models import Membership
 
 from .conf import setting
@@ -28,12 +28,6 @@ PERIODS = {Digest.DAILY: dt.timedelta(days=1), Digest.WEEKLY: dt.timedelta(days=
 # for an hourly job that runs a little early or late.
 SLACK = dt.timedelta(hours=2)
 MAX_THREADS = 25
-
-
-def member_language(user) -> str:
-    """The profile's email language, else the site's."""
-    profile = getattr(user, "profile", None)
-    return getattr(profile, "language", "") or settings.LANGUAGE_CODE
 
 
 def member_zone(user) -> zoneinfo.ZoneInfo:
