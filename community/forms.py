@@ -5,7 +5,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from . import services, zones
+from . import push, services, zones
 from .conf import setting
 from .models import Profile
 from .privacy import imitates_an_alias
@@ -203,3 +203,36 @@ class DeleteAccountForm(forms.Form):
         if isinstance(password, str) and not self.user.check_password(password):
             raise ValidationError(_("That is not your password. Nothing was changed."))
         return password
+
+
+class PushSettingsForm(forms.Form):
+    """What a member wants told on their phone (``community.push``), and when not."""
+
+    kinds = forms.MultipleChoiceField(
+        label=_("Send me a notification when"),
+        choices=push.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    quiet_from = forms.TimeField(
+        label=_("Quiet from"),
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+    )
+    quiet_until = forms.TimeField(
+        label=_("Quiet until"),
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        help_text=_(
+            "Nothing arrives between these times, in your time zone; what comes "
+            "then waits until they end. Leave both empty for no quiet hours."
+        ),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if bool(data.get("quiet_from")) != bool(data.get("quiet_until")):
+            raise ValidationError(
+                _("Give both times for quiet hours, or leave both empty.")
+            )
+        return data

@@ -11,18 +11,18 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from . import push, services
+from .forms import PushSettingsForm
 
 
 @login_required
 def push_settings(request):
     profile = services.profile_ensure(user=request.user)
-    form_class = push._settings_form()
     initial = {
         "kinds": profile.push_kinds,
         "quiet_from": profile.quiet_from,
         "quiet_until": profile.quiet_until,
     }
-    form = form_class(request.POST or None, initial=initial)
+    form = PushSettingsForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         push.settings_update(
