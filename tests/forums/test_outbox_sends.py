@@ -133,52 +133,45 @@ def test_two_tabs_sending_one_item_at_once_make_one_post(world):
         space=space, author=author, title="Race", body="Go", rate_limited=False
     )
     sent = uuid.uuid4()
-    barrier = threading.Barrier(2)
-    made = []
-
-    def send():
-        try:
-            barrier.wait()
-            made.append(
-                services.post_create(
-                    thread=thread, author=author, body="Once", client_id=sent
-                ).pk
-            )
-        finally:
-            connection.close()
-
-    tabs = [threading.Thread(target=send) for _ in range(2)]
-    for tab in tabs:
-        tab.start()
-    for tab in tabs:
-        tab.join()
+    made = twice_at_once(
+        lambda: (
+            services.post_create(
+                thread=thread, author=author, body="Once", client_id=sent
+            ).pk
+        )
+    )
     assert len(made) == 2 and made[0] == made[1]
     assert Post.objects.filter(client_id=sent).count() == 1
 
     # A new thread, the same way.
-    barrier = threading.Barrier(2)
     sent = uuid.uuid4()
-    made.clear()
+    made = twice_at_once(
+        lambda: (
+            services.thread_create(
+                space=space, author=author, title="Twice?", body="No", client_id=sent
+            ).pk
+        )
+    )
+    assert len(made) == 2 and made[0] == made[1]
+    assert Thread.objects.filter(title="Twice?").count() == 1
 
-    def start():
+
+def twice_at_once(send) -> list:
+    """``send()`` in two threads released together; what each returned (a send
+    that raised returns nothing, so the caller sees fewer than two)."""
+    barrier = threading.Barrier(2)
+    made = []
+
+    def tab():
         try:
             barrier.wait()
-            made.append(
-                services.thread_create(
-                    space=space,
-                    author=author,
-                    title="Twice?",
-                    body="No",
-                    client_id=sent,
-                ).pk
-            )
+            made.append(send())
         finally:
             connection.close()
 
-    tabs = [threading.Thread(target=start) for _ in range(2)]
-    for tab in tabs:
-        tab.start()
-    for tab in tabs:
-        tab.join()
-    assert len(made) == 2 and made[0] == made[1]
-    assert Thread.objects.filter(title="Twice?").count() == 1
+    tabs = [threading.Thread(target=tab) for _ in range(2)]
+    for each in tabs:
+        each.start()
+    for each in tabs:
+        each.join()
+    return made
