@@ -2,7 +2,7 @@ import asyncio
 import uuid
 
 from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+from channels.layers import DEFAULT_CHANNEL_LAYER, channel_layers
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
@@ -17,15 +17,28 @@ def _database_ok() -> bool:
         return False
 
 
+def checking_layer():
+    """A layer of its own for one check, built from the site's settings.
+
+    The worker's shared layer is waited on by its open sockets from the server's
+    event loop, while this sync view's ``async_to_sync`` runs on a new loop;
+    channels-redis refuses a second loop on one layer ("two event loops") for as
+    long as any socket is open, so a check on the shared layer reported every busy
+    worker as down."""
+    return channel_layers.make_backend(DEFAULT_CHANNEL_LAYER)
+
+
 async def _channel_layer_roundtrip() -> bool:
-    layer = get_channel_layer()
-    if layer is None:
-        return False
-    channel = await layer.new_channel("healthz.")
-    token = uuid.uuid4().hex
-    await layer.send(channel, {"type": "healthz.ping", "token": token})
-    message = await asyncio.wait_for(layer.receive(channel), timeout=2)
-    return message.get("token") == token
+    layer = checking_layer()
+    try:
+        channel = await layer.new_channel("healthz.")
+        token = uuid.uuid4().hex
+        await layer.send(channel, {"type": "healthz.ping", "token": token})
+        message = await asyncio.wait_for(layer.receive(channel), timeout=2)
+        return message.get("token") == token
+    finally:
+        if hasattr(layer, "close_pools"):
+            await layer.close_pools()
 
 
 def _channel_layer_ok() -> bool:

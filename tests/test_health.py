@@ -35,7 +35,7 @@ def test_unavailable_when_channel_layer_fails(client, monkeypatch):
         async def new_channel(self, prefix="x"):
             raise ConnectionError("redis is down")
 
-    monkeypatch.setattr(views, "get_channel_layer", lambda: BrokenLayer())
+    monkeypatch.setattr(views, "checking_layer", lambda: BrokenLayer())
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json() == {

@@ -177,3 +177,31 @@ def test_idle_socket_survives_past_redis_socket_timeout(servers, room, moderator
         await ws.close()
 
     asyncio.run(scenario())
+
+
+def test_worker_stays_healthy_while_members_are_connected(servers, room, moderator):
+    """A worker serving open sockets still answers its health check. Its sockets wait
+    on the layer's process channel; a check that waited on that machinery from another
+    event loop failed ("two event loops") for as long as anyone was connected, and a
+    proxy would have taken every busy worker out of service."""
+    a, _b = servers
+    cookie = cookie_for(moderator)
+
+    def health():
+        import urllib.request
+
+        with urllib.request.urlopen(
+            f"http://127.0.0.1:{a.port}/healthz", timeout=15
+        ) as r:
+            return r.status, json.loads(r.read())
+
+    async def scenario():
+        sockets = [await open_socket(a, room, cookie, after=0) for _ in range(2)]
+        answers = [await asyncio.to_thread(health) for _ in range(3)]
+        for ws in sockets:
+            await ws.close()
+        return answers
+
+    for status, body in asyncio.run(scenario()):
+        assert status == 200, body
+        assert body["checks"] == {"database": True, "channel_layer": True}
