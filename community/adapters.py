@@ -13,6 +13,10 @@ def opaque_username() -> str:
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    """allauth's account adapter with the suite's rules: opaque usernames, the
+    member's language on sign-in, phone numbers kept by ``community.phones``, and an
+    email address, when a member gives one, verified before they sign in."""
+
     def populate_username(self, request, user) -> None:
         # Usernames are never shown, and must not echo the email (safe spaces): an
         # opaque handle is enough for Django's unique username column.
@@ -35,6 +39,111 @@ class AccountAdapter(DefaultAccountAdapter):
                 secure=settings.LANGUAGE_COOKIE_SECURE,
             )
         return response
+
+    # --- Phone numbers (allauth's phone support; ``community.phones``) ------------
+
+    def phone_form_field(self, **kwargs):
+        from allauth.account.fields import PhoneField
+        from django import forms
+
+        from . import phones
+
+        # The number as a member dials it, read by ``clean_phone`` (libphonenumber)
+        # instead of allauth's "+ and digits only" pattern; an example of the
+        # country's own numbers shows how.
+        kwargs.setdefault("validators", [])
+        kwargs.setdefault(
+            "help_text",
+            _("Used only to send you a code by SMS. Other members never see it."),
+        )
+        if kwargs.get("required") is False:
+            kwargs["label"] = _("Phone number (optional)")
+        kwargs.setdefault(
+            "widget",
+            forms.TextInput(
+                attrs={
+                    "placeholder": phones.example() or _("Phone"),
+                    "autocomplete": "tel",
+                    "type": "tel",
+                }
+            ),
+        )
+        return PhoneField(**kwargs)
+
+    def clean_phone(self, phone: str) -> str:
+        from . import phones
+
+        return phones.normalise(phone)
+
+    def set_phone(self, user, phone: str, verified: bool) -> None:
+        from . import phones
+
+        phones.put(user, phone, verified)
+
+    def get_phone(self, user):
+        from . import phones
+
+        return phones.get(user)
+
+    def set_phone_verified(self, user, phone: str) -> None:
+        from . import phones
+
+        phones.mark_verified(user, phone)
+
+    def get_user_by_phone(self, phone: str):
+        from . import phones
+
+        return phones.holder(phone)
+
+    def send_verification_code_sms(self, user, phone: str, code: str, **kwargs) -> None:
+        self._text(
+            user,
+            phone,
+            _(
+                "%(code)s is your code for %(site)s. It expires in %(minutes)d "
+                "minutes. Nobody from the site will ever ask you for it."
+            ),
+            code=code,
+        )
+
+    def send_account_already_exists_sms(self, phone: str) -> None:
+        """Someone signed up with a number that already has an account: its owner
+        is told (the page says nothing, so nobody learns whose number it is)."""
+        self._text(
+            None,
+            phone,
+            _(
+                "Someone tried to join %(site)s with this number. It already has an "
+                "account: sign in with it. If it was not you, you can ignore this."
+            ),
+        )
+
+    def _text(self, user, phone: str, message: str, **values) -> None:
+        from allauth.account import app_settings
+
+        from . import phones
+
+        chosen = getattr(getattr(user, "profile", None), "language", "")
+        with translation.override(chosen or translation.get_language()):
+            body = str(message) % {
+                "site": getattr(settings, "WAGTAIL_SITE_NAME", "") or _("the site"),
+                "minutes": app_settings.PHONE_VERIFICATION_TIMEOUT // 60,
+                **values,
+            }
+        phones.text(phone, body)
+
+    def get_login_stages(self) -> list[str]:
+        from allauth.account import app_settings
+
+        stages = super().get_login_stages()
+        if "phone" not in app_settings.SIGNUP_FIELDS:
+            return stages
+        return [
+            "community.stages.EmailVerificationStage"
+            if stage == "allauth.account.stages.EmailVerificationStage"
+            else stage
+            for stage in stages
+        ]
 
 
 def user_display(user) -> str:

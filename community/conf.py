@@ -47,6 +47,17 @@ DEFAULTS: dict[str, Any] = {
     "PUSH_MAX_SUBSCRIPTIONS": 10,
     # Tests only: a push endpoint on this machine, over HTTP.
     "PUSH_ALLOW_LOCAL_ENDPOINTS": False,
+    # Phone numbers (``community.phones``): the country whose numbers members may
+    # type without their country code (ISO 3166 code, e.g. "RW"); empty: every
+    # number needs it. The gateway that sends codes by SMS, a dotted path
+    # (``community.phones.HttpGateway`` with the three settings after it, or the
+    # console and file ones for development); empty: none.
+    "PHONE_REGION": "",
+    "SMS_GATEWAY": "",
+    "SMS_GATEWAY_URL": "",
+    "SMS_GATEWAY_TOKEN": "",
+    "SMS_SENDER": "",
+    "SMS_FILE_PATH": "",
 }
 
 

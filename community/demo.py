@@ -11,7 +11,7 @@ import os
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from . import services
+from . import phones, services
 from .adapters import opaque_username
 from .models import Level, Organisation, Ownership, Profile, Role
 
@@ -112,6 +112,14 @@ PEERS = [
     ),
 ]
 LEAVING = "moving.on@demo.example"
+# Joined with her phone number alone (no email address): signs in with it, gets her
+# codes by SMS (printed where `make run` runs) and her digest on her phone.
+PHONE_MEMBER = (
+    "+250788000101",
+    "Chantal (midwife)",
+    Role.PRACTITIONER,
+    "kato-health-centre",
+)
 
 
 def demo_password() -> str:
@@ -159,6 +167,21 @@ def _organisation(
     )
 
 
+def _phone_user(number: str, display_name: str):
+    from .models import PhoneNumber
+
+    existing = PhoneNumber.objects.filter(number=number).select_related("user").first()
+    if existing:
+        return existing.user
+    user = get_user_model().objects.create(
+        username=opaque_username(), password=demo_password_hash()
+    )
+    PhoneNumber.objects.create(user=user, number=number, verified=True)
+    services.profile_update(user=user, display_name=display_name)
+    services.profile_accept_code_of_conduct(user=user)
+    return user
+
+
 def _user(email: str, display_name: str, *, superuser: bool = False):
     from allauth.account.models import EmailAddress
 
@@ -204,6 +227,11 @@ def seed(context: dict) -> None:
                 user=user, organisation=orgs[org_slug], role=role
             )
         users[email.split("@")[0]] = user
+    number, name, role, org_slug = PHONE_MEMBER
+    phone_user = _phone_user(number, name)
+    services.membership_create(user=phone_user, organisation=orgs[org_slug], role=role)
+    users["phone"] = phone_user
+    Profile.objects.filter(user=phone_user).update(push_kinds=["reply", "digest"])
     leaving = users[LEAVING.split("@")[0]]
     Profile.objects.filter(user=leaving).update(
         deletion_due_at=timezone.now() + datetime.timedelta(days=10)
@@ -219,4 +247,6 @@ def seed(context: dict) -> None:
     context["country"] = country
     context["organisations"] = orgs
     context["users"] = users
-    context["accounts"] = [(email, role) for email, _n, role, _o in DEMO_USERS]
+    context["accounts"] = [(email, role) for email, _n, role, _o in DEMO_USERS] + [
+        (f"{phones.shown(number)} (phone)", role)
+    ]

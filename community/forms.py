@@ -54,6 +54,26 @@ class SignupExtrasForm(forms.Form):
     def clean_display_name(self) -> str:
         return _check_display_name(self.cleaned_data.get("display_name", ""))
 
+    def clean(self):
+        """With phone sign-up on, both are optional to allauth; one is needed (the
+        code that proves the account is the member's goes to it)."""
+        cleaned = super().clean()
+        if (
+            {"email", "phone"} <= set(self.fields)
+            and not cleaned.get("email")
+            and not cleaned.get("phone")
+            and not self.has_error("email")
+            and not self.has_error("phone")
+        ):
+            raise forms.ValidationError(
+                _(
+                    "Give an email address or a phone number: we send a code to it "
+                    "to check that it is yours."
+                ),
+                code="contact_required",
+            )
+        return cleaned
+
     def signup(self, request, user) -> None:
         services.profile_update(
             user=user, display_name=self.cleaned_data.get("display_name", "")

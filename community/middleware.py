@@ -100,3 +100,27 @@ def _weight_line(size: int) -> bytes:
         "size": filesizeformat(size)
     }
     return f'<span class="page-weight">{escape(text)}</span>'.encode()
+
+
+class RateLimitedMiddleware:
+    """allauth refuses a code past its limits (``ACCOUNT_RATE_LIMITS``) by raising
+    ``RateLimited`` from wherever the code is sent; some of its own views (a
+    sign-up whose number is texted, a number changed while verifying it) leave it
+    to become a server error. Here it becomes a 429 page that says what happened
+    and what to do."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from allauth.core.exceptions import RateLimited
+        from django.template.response import TemplateResponse
+
+        if not isinstance(exception, RateLimited):
+            return None
+        response = TemplateResponse(request, "429.html", status=429)
+        response["Retry-After"] = "60"
+        return response.render()

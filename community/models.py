@@ -303,3 +303,33 @@ class PushSubscription(models.Model):
 
     def __str__(self) -> str:
         return f"push subscription {self.pk}"
+
+
+class PhoneNumber(models.Model):
+    """A member's phone number, for signing up and in by SMS code
+    (``community.phones``). Seen by the member alone: never on a page, feed,
+    export or admin screen of anyone else. Only a verified number belongs to one
+    member; an unverified one may be pending on several sign-ups, so typing someone
+    else's number cannot take it from them."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="phone_number"
+    )
+    number = models.CharField(_("phone number"), max_length=20)  # E.164
+    verified = models.BooleanField(default=False)
+    changed = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("phone number")
+        verbose_name_plural = _("phone numbers")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["number"],
+                condition=models.Q(verified=True),
+                name="community_phone_verified_once",
+            )
+        ]
+        indexes = [models.Index(fields=["number"], name="community_phone_number")]
+
+    def __str__(self) -> str:
+        return f"phone number {self.pk}"

@@ -41,7 +41,7 @@ from wagtail import hooks
 
 from . import permissions, zones
 from .conf import absolute, setting
-from .models import Membership, Profile, PushSubscription
+from .models import Membership, PhoneNumber, Profile, PushSubscription
 
 HOOK = "community_personal_data"
 logger = logging.getLogger(__name__)
@@ -274,6 +274,9 @@ def _community_export(user) -> dict[str, list[dict]]:
             "organisation__name",
             "role",
             "created",
+        ),
+        "phone_number": rows(
+            PhoneNumber.objects.filter(user=user), "number", "verified", "changed"
         ),
         "profile": [],
         # The browsers that receive notifications: the push service's address is

@@ -55,6 +55,8 @@ APPS: list[str] = [
 # user, which a Wagtail site's list already provides.
 MIDDLEWARE: list[str] = [
     "allauth.account.middleware.AccountMiddleware",
+    # A code refused past its limits gets a page that says so, never a server error.
+    "community.middleware.RateLimitedMiddleware",
     # Staff and national roles must have two-factor sign-in before they act.
     "community.middleware.RequireMFAMiddleware",
     # Times in the reader's zone: theirs, else their organisation's, else TIME_ZONE.

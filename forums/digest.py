@@ -22,6 +22,7 @@ from .conf import setting
 from .emails import absolute, build_email
 from .inbound import reply_addresses
 from .models import Digest, EmailKind, Preferences, Thread
+from .push import DIGEST
 
 PERIODS = {Digest.DAILY: dt.timedelta(days=1), Digest.WEEKLY: dt.timedelta(days=7)}
 # A digest counts as this period's if it went out less than a period ago, minus slack
@@ -67,13 +68,26 @@ def threads_for(user, since: dt.datetime) -> list[Thread]:
     )
 
 
+def by_push(user) -> bool:
+    """Has the member asked for the digest on their phone instead of by email? It
+    is the only way it reaches a member who joined with a phone number alone."""
+    profile = getattr(user, "profile", None)
+    return DIGEST in (getattr(profile, "push_kinds", None) or [])
+
+
 def send_digest(prefs: Preferences, now: dt.datetime) -> bool:
     """Send one member's digest if there is anything in it; the period ends either way."""
     user = prefs.user
     sent = False
-    if is_absent(prefs, now) and user.email:
+    phone = by_push(user)
+    if is_absent(prefs, now) and (user.email or phone):
         threads = threads_for(user, window_start(prefs, now))
-        if threads:
+        if threads and phone:
+            from community import push
+
+            push.notify(user_id=user.pk, kind=DIGEST, ref=len(threads))
+            sent = True
+        elif threads:
             with (
                 translation.override(member_language(user)),
                 timezone.override(member_zone(user)),

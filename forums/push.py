@@ -7,7 +7,7 @@ notification, which marks it read and leads to the post.
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from . import permissions
 from .models import Notification, NotificationKind
@@ -45,8 +45,28 @@ def describe(notification_id: int, user) -> dict | None:
     }
 
 
+DIGEST = "digest"
+DIGEST_LABEL = gettext_lazy("my forum digest, here instead of by email")
+
+
+def describe_digest(count: int, user) -> dict:
+    """The digest on a phone (``forums.digest``): how many new threads, no titles
+    (some are in safe spaces), and a link to the forums."""
+    return {
+        "title": _("Your forum digest"),
+        "body": ngettext(
+            "%(n)d new thread in the spaces you follow",
+            "%(n)d new threads in the spaces you follow",
+            count,
+        )
+        % {"n": count},
+        "url": reverse("forums:index"),
+    }
+
+
 def register() -> None:
     from community import push
 
     for kind, label in LABELS.items():
         push.register(kind.value, label, describe)
+    push.register(DIGEST, DIGEST_LABEL, describe_digest)

@@ -47,6 +47,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     def verified(obj, create, extracted, **kwargs):
         if create:
             obj.save()
+        if create and obj.email:
             EmailAddress.objects.get_or_create(
                 user=obj, email=obj.email, defaults={"verified": True, "primary": True}
             )
@@ -56,6 +57,15 @@ def member(role: Role | str, organisation: Organisation, **user_kwargs):
     """A user holding ``role`` at ``organisation`` (through the service)."""
     user = UserFactory(**user_kwargs)
     services.membership_create(user=user, organisation=organisation, role=role)
+    return user
+
+
+def phone_member(role: Role | str, organisation: Organisation, number: str):
+    """A member who joined with a phone number alone (verified), no email address."""
+    from community.models import PhoneNumber
+
+    user = member(role, organisation, email="")
+    PhoneNumber.objects.create(user=user, number=number, verified=True)
     return user
 
 

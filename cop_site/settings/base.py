@@ -217,6 +217,11 @@ ACCOUNT_RATE_LIMITS = {
     "signup": "20/m/ip",
     "confirm_email": "1/3m/key",
     "reset_password": "20/m/ip,5/m/key",
+    # Each SMS costs money and reaches a phone that may not be the asker's: codes
+    # per number ("key") and per address, over a minute and over a day.
+    "verify_phone": "1/30s/key,5/d/key,3/m/ip,30/d/ip",
+    "request_login_code": "3/m/key,10/d/key,20/m/ip,60/d/ip",
+    "change_phone": "1/m/user,5/d/user",
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 # Two-factor secrets are encrypted at rest (community.mfa); the key defaults to one
@@ -325,7 +330,17 @@ COMMUNITY = {
     # Notifications on phones (community.push): `manage.py push_keys` makes a key.
     "PUSH_VAPID_PRIVATE_KEY": os.environ.get("PUSH_VAPID_PRIVATE_KEY", ""),
     "PUSH_CONTACT": os.environ.get("PUSH_CONTACT", ""),
+    # Phone numbers and codes by SMS (community.phones; cop_site/settings/phone.py).
+    "PHONE_REGION": os.environ.get("PHONE_REGION", ""),
+    "SMS_GATEWAY": "community.phones.HttpGateway"
+    if os.environ.get("SMS_GATEWAY_URL")
+    else "",
+    "SMS_GATEWAY_URL": os.environ.get("SMS_GATEWAY_URL", ""),
+    "SMS_GATEWAY_TOKEN": os.environ.get("SMS_GATEWAY_TOKEN", ""),
+    "SMS_SENDER": os.environ.get("SMS_SENDER", ""),
 }
+if COMMUNITY["SMS_GATEWAY"]:
+    from .phone import *  # noqa: E402, F403
 
 # Taking part by email (forums.inbound): the domain whose mail reaches the site, and
 # the token a mail gateway posts messages with. Empty: no reply addresses.

@@ -32,7 +32,17 @@ COMMUNITY = {
     # A key of this checkout's own, made on first start (not committed).
     "PUSH_VAPID_PRIVATE_KEY": COMMUNITY["PUSH_VAPID_PRIVATE_KEY"]
     or dev_push_key(BASE_DIR / ".dev-push-key"),
+    # Members sign up with a phone number too: codes are printed where the server
+    # runs (SMS_GATEWAY=file writes them to .sms/ instead).
+    "PHONE_REGION": COMMUNITY["PHONE_REGION"] or "RW",
+    "SMS_GATEWAY": COMMUNITY["SMS_GATEWAY"]
+    or {
+        "file": "community.phones.FileGateway",
+    }.get(os.environ.get("SMS_GATEWAY", ""), "community.phones.ConsoleGateway"),
+    "SMS_FILE_PATH": str(BASE_DIR / ".sms"),
 }
+from .phone import *  # noqa: E402, F403
+
 # Notification emails (on the console) carry reply addresses; a message to one, put
 # in a Maildir, is posted by `manage.py forums_mail_inbound <maildir>`.
 FORUMS = {

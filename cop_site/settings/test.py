@@ -31,6 +31,12 @@ COMMUNITY = {
     "REQUIRE_MFA_FOR_PRIVILEGED": False,
     # A key for tests only (the push endpoints they send to are their own stubs).
     "PUSH_VAPID_PRIVATE_KEY": "BClc9lLPbBLGFqdw1gbo8ttir3yiVNp5RKBD224z5bc",
+    # Codes by SMS land in files (tests/sms.py reads them), one folder per parallel
+    # worker; the servers a test starts write to the same one.
+    "SMS_GATEWAY": "community.phones.FileGateway",
+    "SMS_FILE_PATH": str(
+        BASE_DIR / ".test-sms" / (os.environ.get("PYTEST_XDIST_WORKER") or "main")
+    ),
 }
 ACCOUNT_RATE_LIMITS = False
 ALLOWED_HOSTS = ["*"]
