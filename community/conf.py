@@ -53,6 +53,9 @@ DEFAULTS: dict[str, Any] = {
     # (``community.phones.HttpGateway`` with the three settings after it, or the
     # console and file ones for development); empty: none.
     "PHONE_REGION": "",
+    # The only countries (ISO codes) whose numbers get codes; empty: any. Texts to
+    # far-away premium numbers are how "SMS pumping" fraud is paid.
+    "PHONE_ALLOWED_REGIONS": [],
     "SMS_GATEWAY": "",
     "SMS_GATEWAY_URL": "",
     "SMS_GATEWAY_TOKEN": "",

@@ -12,6 +12,12 @@ adapter stores numbers here and sends the codes through a gateway.
   codes someone reads by hand), or an HTTP gateway set by environment in
   production (``SMS_GATEWAY_URL``, ``SMS_GATEWAY_TOKEN``). Texts go out from the
   task worker, so a slow gateway holds up no page.
+- **Only the countries the site serves** (``PHONE_ALLOWED_REGIONS``): texts to
+  other countries are where "SMS pumping" fraud makes its money, by asking for codes
+  to numbers it is paid for.
+- **What the task queue keeps.** A text's task holds the number and the text until
+  the queue's results are pruned; the code in it is dead within minutes, the number
+  is in ``PhoneNumber`` anyway, and the failed-tasks screen shows neither.
 - **Seen by their owner alone.** A number appears on its member's own account
   pages and in their data download, nowhere else.
 """
@@ -69,6 +75,16 @@ def normalise(value: str) -> str:
             _("Type the number with its country code, for example +250 788 123 456."),
             code="invalid_phone",
         )
+    allowed = setting("PHONE_ALLOWED_REGIONS")
+    if allowed and phonenumbers.region_code_for_number(number) not in allowed:
+        prefixes = sorted(
+            {f"+{phonenumbers.country_code_for_region(region)}" for region in allowed}
+        )
+        raise ValidationError(
+            _("We can send codes only to numbers starting with %(prefixes)s.")
+            % {"prefixes": ", ".join(prefixes)},
+            code="phone_region",
+        )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -118,18 +134,17 @@ def put(user, number: str, verified: bool) -> None:
 
 
 def mark_verified(user, number: str) -> None:
-    """The code was right. If another member verified the same number meanwhile
-    (two sign-ups raced with it), the number stays theirs and this one is refused."""
+    """The code was right. allauth has just checked that nobody else holds the
+    number; if another sign-up proved it in the instant between (both had the
+    phone), the database keeps it theirs and this one stays unverified: asked for
+    a code again at its next sign-in, where it is told the number is taken."""
     from .models import PhoneNumber
 
     try:
         with transaction.atomic():
             PhoneNumber.objects.filter(user=user, number=number).update(verified=True)
     except IntegrityError:
-        raise ValidationError(
-            _("This number now belongs to another account. Sign in with it instead."),
-            code="phone_taken",
-        ) from None
+        logger.warning("a number proved by two accounts at once stays the first's")
 
 
 def holder(number: str):

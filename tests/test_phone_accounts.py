@@ -339,7 +339,11 @@ def test_phone_members_get_no_email_and_their_digest_by_push(world, settings):
 
 
 def test_numbers_are_read_as_members_dial_them(settings):
-    settings.COMMUNITY = {**settings.COMMUNITY, "PHONE_REGION": "RW"}
+    settings.COMMUNITY = {
+        **settings.COMMUNITY,
+        "PHONE_REGION": "RW",
+        "PHONE_ALLOWED_REGIONS": [],
+    }
     assert phones.normalise("0788 000 201") == NUMBER
     assert phones.normalise("+250 (788) 000-201") == NUMBER
     assert phones.normalise("+44 7911 123456") == "+447911123456"
@@ -347,6 +351,17 @@ def test_numbers_are_read_as_members_dial_them(settings):
     settings.COMMUNITY = {**settings.COMMUNITY, "PHONE_REGION": ""}
     with pytest.raises(Exception, match="country code"):
         phones.normalise("0788 000 201")
+
+
+@pytest.mark.django_db
+def test_codes_go_only_to_the_countries_the_site_serves(client):
+    """SMS pumping: codes asked for numbers abroad that bill per text."""
+    response = signup(client, phone="+44 7911 123456")
+    assert response.status_code == 200
+    assert "only to numbers starting with +250" in response.content.decode()
+    assert not sms.texts()
+    response = client.post("/accounts/login/code/", {"phone": "+44 7911 123456"})
+    assert response.status_code == 200 and not sms.texts()
 
 
 def test_the_http_gateway_posts_the_text_with_its_token(settings):
@@ -393,3 +408,18 @@ def test_the_http_gateway_refuses_plain_http_elsewhere(settings):
     }
     with pytest.raises(ImproperlyConfigured):
         phones.send_sms.call(NUMBER, "x")
+
+
+@pytest.mark.django_db
+def test_a_number_proved_twice_at_once_stays_the_first_provers(world):
+    """allauth checks the number is free before it marks it proved; two sign-ups
+    that both passed that check (both had the phone) do not both get it."""
+    first = member(Role.PRACTITIONER, world.facility, email="")
+    second = member(Role.PRACTITIONER, world.facility, email="")
+    phones.put(first, NUMBER, False)
+    phones.put(second, NUMBER, False)
+    phones.mark_verified(first, NUMBER)
+    phones.mark_verified(second, NUMBER)  # no error page: it stays unproved
+    assert phones.get(first) == (NUMBER, True)
+    assert phones.get(second) == (NUMBER, False)
+    assert phones.holder(NUMBER) == first

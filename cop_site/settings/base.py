@@ -332,6 +332,10 @@ COMMUNITY = {
     "PUSH_CONTACT": os.environ.get("PUSH_CONTACT", ""),
     # Phone numbers and codes by SMS (community.phones; cop_site/settings/phone.py).
     "PHONE_REGION": os.environ.get("PHONE_REGION", ""),
+    # Codes only to the country the site serves unless the environment says more.
+    "PHONE_ALLOWED_REGIONS": env_list(
+        "PHONE_ALLOWED_REGIONS", os.environ.get("PHONE_REGION", "")
+    ),
     "SMS_GATEWAY": "community.phones.HttpGateway"
     if os.environ.get("SMS_GATEWAY_URL")
     else "",

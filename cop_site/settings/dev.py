@@ -35,6 +35,7 @@ COMMUNITY = {
     # Members sign up with a phone number too: codes are printed where the server
     # runs (SMS_GATEWAY=file writes them to .sms/ instead).
     "PHONE_REGION": COMMUNITY["PHONE_REGION"] or "RW",
+    "PHONE_ALLOWED_REGIONS": COMMUNITY["PHONE_ALLOWED_REGIONS"] or ["RW"],
     "SMS_GATEWAY": COMMUNITY["SMS_GATEWAY"]
     or {
         "file": "community.phones.FileGateway",
