@@ -167,10 +167,21 @@ def test_signing_in_by_a_code_by_sms(client, world):
 
 
 @pytest.mark.django_db
-def test_an_unknown_number_gets_no_text_and_the_page_does_not_say(client):
-    response = client.post("/accounts/login/code/", {"phone": NUMBER})
-    assert response.status_code == 302  # the same answer as for a member's number
-    assert not sms.texts()
+def test_an_unknown_number_gets_no_text_and_the_page_does_not_say(world):
+    import re
+
+    from django.test import Client
+
+    phone_member(Role.PRACTITIONER, world.facility, NUMBER)
+    pages = []
+    for number in (NUMBER, "+250788000299"):
+        visitor = Client()
+        response = visitor.post("/accounts/login/code/", {"phone": number})
+        assert response.status_code == 302
+        html = visitor.get(response["Location"]).content.decode()
+        pages.append(re.sub(r'value="[^"]*"|\+250788000\d+', "", html))
+    assert pages[0] == pages[1]
+    assert [t["to"] for t in sms.texts()] == [NUMBER]  # the stranger's number: none
 
 
 @pytest.mark.django_db
@@ -211,6 +222,24 @@ def test_a_taken_number_tells_its_owner_and_nobody_else(client, world):
     [text] = sms.texts(NUMBER)
     assert "already has an account" in text["text"]
     assert list(get_user_model().objects.values_list("pk", flat=True)) == [owner.pk]
+
+
+@pytest.mark.django_db
+def test_the_code_page_is_the_same_whether_or_not_the_number_has_an_account(world):
+    """A stranger trying numbers at sign-up learns nothing from the page that asks
+    for the code (allauth offered "use a different number" only for free ones)."""
+    import re
+
+    from django.test import Client
+
+    phone_member(Role.PRACTITIONER, world.facility, NUMBER)
+    pages = []
+    for number, name in ((NUMBER, "Spy"), ("+250788000209", "Spy two")):
+        visitor = Client()
+        signup(visitor, phone=number, display_name=name)
+        html = visitor.get("/accounts/phone/verify/").content.decode()
+        pages.append(re.sub(r'value="[^"]*"|\+250788000\d+', "", html))
+    assert pages[0] == pages[1]
 
 
 @pytest.mark.django_db

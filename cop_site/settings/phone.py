@@ -11,9 +11,11 @@ of the two is, and the sign-up form says so (``SignupExtrasForm.clean``).
 ACCOUNT_LOGIN_METHODS = {"email", "phone"}
 ACCOUNT_SIGNUP_FIELDS = ["email", "phone", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "optional"
-# A mistyped number can be corrected, and a code that did not arrive sent again,
-# twice each, from the page that asks for the code.
-ACCOUNT_PHONE_VERIFICATION_SUPPORTS_CHANGE = 2
+# A code that did not arrive can be sent again, twice, from the page that asks for
+# it. Changing the number there stays off: allauth offers it only when the number
+# was free, so the page would tell a stranger whether a number has an account
+# (its own TODO in phone_verification.can_change). A mistyped number: "Cancel",
+# and sign up again.
 ACCOUNT_PHONE_VERIFICATION_SUPPORTS_RESEND = 2
 # "Send me a sign-in code": a member who forgot their password signs in by SMS (or
 # by email) instead of being locked out; a member with an email can still reset it.
