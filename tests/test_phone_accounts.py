@@ -2,6 +2,7 @@
 email optional, limits on codes, and a number seen by its owner alone."""
 
 import json
+import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -393,38 +394,72 @@ def test_codes_go_only_to_the_countries_the_site_serves(client):
     assert response.status_code == 200 and not sms.texts()
 
 
-def test_the_http_gateway_posts_the_text_with_its_token(settings):
-    received = []
+class GatewayStub:
+    """An operator's SMS gateway on this machine: records what it is sent, and
+    answers 503 while ``down``."""
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            received.append((self.headers["Authorization"], json.loads(body)))
-            self.send_response(202)
-            self.end_headers()
+    def __init__(self):
+        self.received, self.down = [], False
+        stub = self
 
-        def log_message(self, *args):
-            pass
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                if stub.down:
+                    self.send_response(503)
+                else:
+                    stub.received.append(
+                        (self.headers["Authorization"], json.loads(body))
+                    )
+                    self.send_response(202)
+                self.end_headers()
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_port}/send"
+
+
+@pytest.fixture
+def gateway(settings):
+    stub = GatewayStub()
     settings.COMMUNITY = {
         **settings.COMMUNITY,
         "SMS_GATEWAY": "community.phones.HttpGateway",
-        "SMS_GATEWAY_URL": f"http://127.0.0.1:{server.server_port}/send",
+        "SMS_GATEWAY_URL": stub.url,
         "SMS_GATEWAY_TOKEN": "gateway-secret",
         "SMS_SENDER": "LEARN",
     }
-    try:
-        phones.send_sms.call(NUMBER, "123456 is your code")
-    finally:
-        server.shutdown()
-    assert received == [
+    yield stub
+    stub.server.shutdown()
+
+
+def test_the_http_gateway_posts_the_text_with_its_token(gateway):
+    phones.send_sms.call(NUMBER, "123456 is your code")
+    assert gateway.received == [
         (
             "Bearer gateway-secret",
             {"to": NUMBER, "text": "123456 is your code", "from": "LEARN"},
         )
     ]
+
+
+@pytest.mark.django_db
+def test_a_gateway_that_is_down_loses_the_member_nothing(client, gateway):
+    """The text fails (its task records why); the member is on the page that asks
+    for the code and asks again once the gateway is back."""
+    gateway.down = True
+    response = signup(client, phone=NUMBER)
+    assert response["Location"] == "/accounts/phone/verify/"
+    assert gateway.received == []
+    gateway.down = False
+    client.post("/accounts/phone/verify/", {"action": "resend"})
+    [(_auth, sent)] = gateway.received
+    code = re.search(r"\b(\d{6})\b", sent["text"]).group(1)
+    client.post("/accounts/phone/verify/", {"code": code})
+    assert "_auth_user_id" in client.session
 
 
 def test_the_http_gateway_refuses_plain_http_elsewhere(settings):
@@ -452,3 +487,12 @@ def test_a_number_proved_twice_at_once_stays_the_first_provers(world):
     assert phones.get(first) == (NUMBER, True)
     assert phones.get(second) == (NUMBER, False)
     assert phones.holder(NUMBER) == first
+
+
+def test_the_console_gateway_prints_the_text_where_the_server_runs(settings, capsys):
+    settings.COMMUNITY = {
+        **settings.COMMUNITY,
+        "SMS_GATEWAY": "community.phones.ConsoleGateway",
+    }
+    phones.send_sms.call(NUMBER, "123456 is your code")
+    assert f"SMS to {NUMBER}: 123456 is your code" in capsys.readouterr().out
