@@ -4,6 +4,7 @@ so it cannot import allauth's in turn."""
 
 from allauth.account import app_settings
 from allauth.account.forms import LoginForm as AllauthLoginForm
+from allauth.account.forms import ResetPasswordForm as AllauthResetPasswordForm
 from django.utils.translation import gettext_lazy as _
 
 
@@ -15,3 +16,16 @@ class LoginForm(AllauthLoginForm):
         super().__init__(*args, **kwargs)
         if {"email", "phone"} <= set(app_settings.LOGIN_METHODS):
             self.fields["login"].label = _("Email or phone number")
+
+
+class ResetPasswordForm(AllauthResetPasswordForm):
+    """A reset goes by email; a member who joined with a phone number is told the
+    way that works for them."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "phone" in app_settings.LOGIN_METHODS:
+            self.fields["email"].help_text = _(
+                "Joined with a phone number? Go back to sign in and choose “Send me "
+                "a sign-in code”: it comes by SMS."
+            )

@@ -496,3 +496,18 @@ def test_the_console_gateway_prints_the_text_where_the_server_runs(settings, cap
     }
     phones.send_sms.call(NUMBER, "123456 is your code")
     assert f"SMS to {NUMBER}: 123456 is your code" in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+def test_a_phone_member_who_forgot_her_password_is_shown_the_way_back(client):
+    html = client.get("/accounts/password/reset/").content.decode()
+    assert "Joined with a phone number?" in html
+
+
+@pytest.mark.django_db
+def test_erasing_an_account_erases_its_number(world):
+    from community.personal_data import erase_member
+
+    user = phone_member(Role.PRACTITIONER, world.facility, NUMBER)
+    erase_member(user, remove_named=False)
+    assert not PhoneNumber.objects.exists()

@@ -28,4 +28,8 @@ ACCOUNT_LOGIN_BY_CODE_FORMAT = {"numeric": True, "length": 6, "dashed": False}
 # A text can take minutes to arrive where the network is weak.
 ACCOUNT_LOGIN_BY_CODE_TIMEOUT = 10 * 60
 # The sign-in field says what it takes: "Email or phone number".
-ACCOUNT_FORMS = {"login": "community.account_forms.LoginForm"}
+# A password reset (by email) tells a phone member to ask for a code instead.
+ACCOUNT_FORMS = {
+    "login": "community.account_forms.LoginForm",
+    "reset_password": "community.account_forms.ResetPasswordForm",
+}
