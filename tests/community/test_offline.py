@@ -99,6 +99,12 @@ def test_the_offline_page_says_what_it_keeps_without_javascript(client, settings
     assert "au plus 20 Mo" in html
     # The lists are drawn by the script from the phone's caches; hidden without it.
     assert re.search(r"<section data-offline-shelf hidden>", html)
+    # The same page for every reader: no "Sign in" to tell a member offline that
+    # they were signed out, no "Sign out" that cannot work without a network.
+    header = html.split("<main", 1)[0]
+    for path in ("/accounts/login/", "/accounts/signup/", "/accounts/logout/"):
+        assert path not in header
+    assert "/forums/" in header  # the sections are still there to go to
 
 
 def test_a_thread_and_a_resource_offer_to_be_kept(client, practitioner, night_thread):
