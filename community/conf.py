@@ -26,6 +26,10 @@ DEFAULTS: dict[str, Any] = {
     # A member who asks to delete their account may change their mind for this long;
     # then ``privacy_housekeeping`` erases it (``community.personal_data``).
     "ACCOUNT_DELETION_GRACE_DAYS": 14,
+    # A sign-up whose address or number was never proved is removed after this
+    # long (``privacy_housekeeping``): it cannot sign in, and may hold someone
+    # else's number or address that a stranger typed.
+    "UNFINISHED_SIGNUP_DAYS": 7,
     # What the privacy page promises about what the site's machines keep. The suite
     # cannot enforce these: deploy/ does (journald's MaxRetentionSec, the backup
     # timer's pruning, prune_db_task_results), and a host that changes one there says

@@ -102,7 +102,13 @@ def retention() -> dict[str, int]:
     from django.apps import apps
     from django.conf import settings
 
-    longest = 300  # allauth's limits on signing in and up count over minutes
+    longest = 300  # allauth's default limits on signing in and up count in minutes
+    from allauth.core.internal.ratelimit import parse_rates
+
+    for spec in (getattr(settings, "ACCOUNT_RATE_LIMITS", None) or {}).values():
+        for rate in parse_rates(spec):
+            if rate.per == "ip":
+                longest = max(longest, int(rate.duration))
     if apps.is_installed("moderation"):
         from moderation.conf import setting as moderation_setting
 
@@ -238,6 +244,37 @@ def erase_due_accounts(*, now: datetime.datetime | None = None) -> int:
         erased += 1
         _email(address, language, "erased", {})
     return erased
+
+
+def remove_unfinished_signups(*, now: datetime.datetime | None = None) -> int:
+    """Delete the accounts whose sign-up was never finished: no address and no
+    number ever proved, never signed in, older than ``UNFINISHED_SIGNUP_DAYS``.
+
+    Such an account cannot be used (signing in needs a proved address or number),
+    yet it holds what was typed at sign-up: someone else's number or address, tried
+    by a stranger, or a member's own that they mistyped and started again. Staff
+    accounts are left to the operators who made them."""
+    from django.contrib.auth import get_user_model
+
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(days=setting("UNFINISHED_SIGNUP_DAYS"))
+    unfinished = (
+        get_user_model()
+        .objects.filter(
+            last_login__isnull=True,
+            date_joined__lt=cutoff,
+            is_staff=False,
+            is_superuser=False,
+        )
+        .exclude(pk__in=EmailAddress.objects.filter(verified=True).values("user"))
+        .exclude(pk__in=PhoneNumber.objects.filter(verified=True).values("user"))
+    )
+    removed = 0
+    for user in unfinished.iterator():
+        with transaction.atomic():
+            erase_member(user, remove_named=False)
+        removed += 1
+    return removed
 
 
 def blank_and_remove(objects: Iterable, *fields: str, **also) -> int:

@@ -511,3 +511,35 @@ def test_erasing_an_account_erases_its_number(world):
     user = phone_member(Role.PRACTITIONER, world.facility, NUMBER)
     erase_member(user, remove_named=False)
     assert not PhoneNumber.objects.exists()
+
+
+@pytest.mark.django_db
+def test_sign_ups_never_finished_are_removed_after_a_week(client, world):
+    """A stranger who typed someone's number and went away leaves no account
+    holding it; members, staff and recent sign-ups stay."""
+    import datetime as dt
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    signup(client, phone=NUMBER)
+    stale = get_user_model().objects.get(phone_number__number=NUMBER)
+    recent_client = type(client)()
+    signup(recent_client, email="recent@example.org", display_name="Recent")
+    recent = get_user_model().objects.get(email="recent@example.org")
+    phone = phone_member(Role.PRACTITIONER, world.facility, "+250788000222")
+    emailed = member(Role.PRACTITIONER, world.facility, email="m@example.org")
+    root = get_user_model().objects.create_superuser("root", "", "x")
+    week_ago = timezone.now() - dt.timedelta(days=8)
+    get_user_model().objects.filter(
+        pk__in=[stale.pk, phone.pk, emailed.pk, root.pk]
+    ).update(date_joined=week_ago)
+
+    from io import StringIO
+
+    out = StringIO()
+    call_command("privacy_housekeeping", stdout=out)
+    assert "1 unfinished sign-up(s) removed" in out.getvalue()
+    left = set(get_user_model().objects.values_list("pk", flat=True))
+    assert left == {recent.pk, phone.pk, emailed.pk, root.pk}
+    assert not PhoneNumber.objects.filter(number=NUMBER).exists()

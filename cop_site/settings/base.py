@@ -218,9 +218,11 @@ ACCOUNT_RATE_LIMITS = {
     "confirm_email": "1/3m/key",
     "reset_password": "20/m/ip,5/m/key",
     # Each SMS costs money and reaches a phone that may not be the asker's: codes
-    # per number ("key") and per address, over a minute and over a day.
-    "verify_phone": "1/30s/key,5/d/key,3/m/ip,30/d/ip",
-    "request_login_code": "3/m/key,10/d/key,20/m/ip,60/d/ip",
+    # per number ("key", hashed by allauth) over a minute and a day, and per address
+    # over a minute and an hour. Not longer per address: the privacy page promises
+    # that an address is held only for a limit's window, an hour at most.
+    "verify_phone": "1/30s/key,5/d/key,3/m/ip,10/h/ip",
+    "request_login_code": "3/m/key,10/d/key,20/m/ip,30/h/ip",
     "change_phone": "1/m/user,5/d/user",
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]

@@ -358,6 +358,20 @@ def test_privacy_page_states_what_the_settings_decide(client, settings, db):
     assert "14 days, so you can change your mind" in page
 
 
+def test_the_privacy_page_counts_the_sign_in_limits_too(client, settings, db):
+    """allauth's limits hold an address in the cache as long as their window: the
+    production ones (codes by SMS among them) must keep the page's hour true."""
+    from cop_site.settings import base
+
+    settings.ACCOUNT_RATE_LIMITS = base.ACCOUNT_RATE_LIMITS
+    settings.MODERATION = {**settings.MODERATION, "RATE_LIMITS": {"post": "30/60"}}
+    page = client.get(reverse("community:privacy")).content.decode()
+    assert "at most 60 minutes" in page
+    settings.ACCOUNT_RATE_LIMITS = {"verify_phone": "3/m/ip,30/d/ip"}
+    page = client.get(reverse("community:privacy")).content.decode()
+    assert "at most 1440 minutes" in page
+
+
 def test_the_deploy_files_keep_what_the_privacy_page_promises():
     from community.conf import DEFAULTS
 

@@ -1,4 +1,5 @@
-"""Daily: erase the accounts whose grace period is over, and clear expired sessions.
+"""Daily: erase the accounts whose grace period is over, remove sign-ups never
+finished, and clear expired sessions.
 
 Run by deploy/'s ``learn-prune`` timer; safe to run at any time and more than once.
 """
@@ -10,9 +11,16 @@ from community import personal_data
 
 
 class Command(BaseCommand):
-    help = "Erase accounts due for deletion and clear expired sessions."
+    help = (
+        "Erase accounts due for deletion, remove unfinished sign-ups and clear "
+        "expired sessions."
+    )
 
     def handle(self, *args, **options):
         erased = personal_data.erase_due_accounts()
+        unfinished = personal_data.remove_unfinished_signups()
         call_command("clearsessions")
-        self.stdout.write(f"{erased} account(s) erased; expired sessions cleared")
+        self.stdout.write(
+            f"{erased} account(s) erased; {unfinished} unfinished sign-up(s) "
+            "removed; expired sessions cleared"
+        )
