@@ -4,6 +4,10 @@ from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from . import phones
+from .languages import member_language
 
 
 def opaque_username() -> str:
@@ -46,8 +50,6 @@ class AccountAdapter(DefaultAccountAdapter):
         from allauth.account.fields import PhoneField
         from django import forms
 
-        from . import phones
-
         # The number as a member dials it, read by ``clean_phone`` (libphonenumber)
         # instead of allauth's "+ and digits only" pattern; an example of the
         # country's own numbers shows how.
@@ -71,35 +73,25 @@ class AccountAdapter(DefaultAccountAdapter):
         return PhoneField(**kwargs)
 
     def clean_phone(self, phone: str) -> str:
-        from . import phones
-
         return phones.normalise(phone)
 
     def set_phone(self, user, phone: str, verified: bool) -> None:
-        from . import phones
-
         phones.put(user, phone, verified)
 
     def get_phone(self, user):
-        from . import phones
-
         return phones.get(user)
 
     def set_phone_verified(self, user, phone: str) -> None:
-        from . import phones
-
         phones.mark_verified(user, phone)
 
     def get_user_by_phone(self, phone: str):
-        from . import phones
-
         return phones.holder(phone)
 
     def send_verification_code_sms(self, user, phone: str, code: str, **kwargs) -> None:
         self._text(
             user,
             phone,
-            _(
+            gettext_lazy(
                 "%(code)s is your code for %(site)s. It expires in %(minutes)d "
                 "minutes. Nobody from the site will ever ask you for it."
             ),
@@ -112,19 +104,18 @@ class AccountAdapter(DefaultAccountAdapter):
         self._text(
             None,
             phone,
-            _(
+            gettext_lazy(
                 "Someone tried to join %(site)s with this number. It already has an "
                 "account: sign in with it. If it was not you, you can ignore this."
             ),
         )
 
-    def _text(self, user, phone: str, message: str, **values) -> None:
+    def _text(self, user, phone: str, message, **values) -> None:
+        """``message`` (lazy) in the member's language, else the page's."""
         from allauth.account import app_settings
 
-        from . import phones
-
-        chosen = getattr(getattr(user, "profile", None), "language", "")
-        with translation.override(chosen or translation.get_language()):
+        language = member_language(user, fallback=translation.get_language())
+        with translation.override(language):
             body = str(message) % {
                 "site": getattr(settings, "WAGTAIL_SITE_NAME", "") or _("the site"),
                 "minutes": app_settings.PHONE_VERIFICATION_TIMEOUT // 60,

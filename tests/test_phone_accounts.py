@@ -100,6 +100,18 @@ def test_signing_up_in_french_gets_the_code_in_french(client):
 
 
 @pytest.mark.django_db
+def test_a_member_gets_her_code_in_her_own_language_from_any_page(client, world):
+    """Her profile's language, not the page's: the phone may be someone else's
+    browser in English."""
+    user = phone_member(Role.PRACTITIONER, world.facility, NUMBER)
+    Profile.objects.update_or_create(user=user, defaults={"language": "fr"})
+    client.cookies["django_language"] = "en"
+    client.post("/accounts/login/code/", {"phone": NUMBER})
+    [text] = sms.texts(NUMBER)
+    assert "est votre code" in text["text"], text
+
+
+@pytest.mark.django_db
 def test_neither_email_nor_number_is_refused_and_keeps_what_was_typed(client):
     response = signup(client)
     assert response.status_code == 200
