@@ -168,15 +168,13 @@ def _organisation(
 
 
 def _phone_user(number: str, display_name: str):
-    from .models import PhoneNumber
-
-    existing = PhoneNumber.objects.filter(number=number).select_related("user").first()
+    existing = phones.holder(number)
     if existing:
-        return existing.user
+        return existing
     user = get_user_model().objects.create(
         username=opaque_username(), password=demo_password_hash()
     )
-    PhoneNumber.objects.create(user=user, number=number, verified=True)
+    phones.put(user, number, verified=True)
     services.profile_update(user=user, display_name=display_name)
     services.profile_accept_code_of_conduct(user=user)
     return user

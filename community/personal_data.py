@@ -99,12 +99,11 @@ def retention() -> dict[str, int]:
     """Days each kind of record is kept, as the privacy page states them. Sessions
     follow ``SESSION_COOKIE_AGE`` (``privacy_housekeeping`` clears expired ones); rate
     limits hold an address only as long as their longest window."""
+    from allauth.core.internal.ratelimit import parse_rates
     from django.apps import apps
     from django.conf import settings
 
     longest = 300  # allauth's default limits on signing in and up count in minutes
-    from allauth.core.internal.ratelimit import parse_rates
-
     for spec in (getattr(settings, "ACCOUNT_RATE_LIMITS", None) or {}).values():
         for rate in parse_rates(spec):
             if rate.per == "ip":
@@ -253,7 +252,9 @@ def remove_unfinished_signups(*, now: datetime.datetime | None = None) -> int:
     Such an account cannot be used (signing in needs a proved address or number),
     yet it holds what was typed at sign-up: someone else's number or address, tried
     by a stranger, or a member's own that they mistyped and started again. Staff
-    accounts are left to the operators who made them."""
+    accounts are left to the operators who made them. Nothing can finish such a
+    sign-up late: allauth's codes expire within minutes and its email links within
+    days, before this runs."""
     from django.contrib.auth import get_user_model
 
     now = now or timezone.now()
@@ -271,8 +272,7 @@ def remove_unfinished_signups(*, now: datetime.datetime | None = None) -> int:
     )
     removed = 0
     for user in unfinished.iterator():
-        with transaction.atomic():
-            erase_member(user, remove_named=False)
+        erase_member(user, remove_named=False)  # atomic itself
         removed += 1
     return removed
 

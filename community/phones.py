@@ -53,20 +53,15 @@ def normalise(value: str) -> str:
         number = None
     if number is None or not phonenumbers.is_valid_number(number):
         if region:
-            example = phonenumbers.example_number_for_type(
-                region, phonenumbers.PhoneNumberType.MOBILE
-            )
             raise ValidationError(
                 _(
                     "This is not a phone number we can send a text to. Type it as "
                     "you would dial it, for example %(local)s or %(international)s."
                 )
                 % {
-                    "local": phonenumbers.format_number(
-                        example, phonenumbers.PhoneNumberFormat.NATIONAL
-                    ),
-                    "international": phonenumbers.format_number(
-                        example, phonenumbers.PhoneNumberFormat.INTERNATIONAL
+                    "local": example(),
+                    "international": example(
+                        phonenumbers.PhoneNumberFormat.INTERNATIONAL
                     ),
                 },
                 code="invalid_phone",
@@ -88,15 +83,13 @@ def normalise(value: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def example() -> str:
+def example(style=phonenumbers.PhoneNumberFormat.NATIONAL) -> str:
     """A mobile number of the site's country as its people write it, or ""."""
     region = setting("PHONE_REGION")
     number = region and phonenumbers.example_number_for_type(
         region, phonenumbers.PhoneNumberType.MOBILE
     )
-    if not number:
-        return ""
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return phonenumbers.format_number(number, style) if number else ""
 
 
 def shown(number: str) -> str:

@@ -10,17 +10,13 @@ with a phone number alone verifies the number (allauth's phone stage) instead.
 
 from allauth.account import app_settings
 from allauth.account import stages as allauth_stages
-from allauth.account.models import EmailAddress
 
 
 class EmailVerificationStage(allauth_stages.EmailVerificationStage):
     def handle(self):
         login = self.login
-        has_address = bool(
-            login.email
-            or (login.user and EmailAddress.objects.filter(user=login.user).exists())
-            or (login.user and login.user.email)
-        )
+        # allauth keeps ``user.email`` as the primary address, so no query here.
+        has_address = bool(login.email or getattr(login.user, "email", ""))
         if (
             has_address
             and login.email_verification

@@ -14,7 +14,7 @@ from django.db.models import Prefetch
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from community import zones
+from community import push, zones
 from community.languages import member_language
 from community.models import Membership
 
@@ -83,8 +83,6 @@ def send_digest(prefs: Preferences, now: dt.datetime) -> bool:
     if is_absent(prefs, now) and (user.email or phone):
         threads = threads_for(user, window_start(prefs, now))
         if threads and phone:
-            from community import push
-
             push.notify(user_id=user.pk, kind=DIGEST, ref=len(threads))
             sent = True
         elif threads:
