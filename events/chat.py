@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.db.models.signals import post_save
+from django.urls import reverse
 
 from forums import chat
 from forums.chat import RoomOwner
@@ -56,6 +57,12 @@ class EventRoomOwner(RoomOwner):
     def scope(self, room: Room):
         event = self._event(room)
         return (event.organiser if event else None), False
+
+    def page_url(self, room: Room) -> str:
+        event = self._event(room)
+        if event is None:
+            return room.get_absolute_url()
+        return reverse("events:live", args=[event.pk])
 
 
 # Open sockets re-check themselves when an access version moves (``forums.signals``):

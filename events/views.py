@@ -434,9 +434,10 @@ def _qa_context(request, event: Event, now=None) -> dict:
 
 
 def _live_context(request, event: Event, *, typed=None, error=None) -> dict:
-    from forums import chat
+    from forums import chat, polls
 
     room = event.room
+    room._event_cache = event  # the room's owner asks for it: already here
     user = request.user
     now = timezone.now()
     items = chat.latest(room)
@@ -458,6 +459,7 @@ def _live_context(request, event: Event, *, typed=None, error=None) -> dict:
         "error": error,
         "question_form": QuestionForm(allow_anonymous=event.allow_anonymous_questions),
         "can_join": permissions.can_join(user, event, now),
+        **polls.context(user, room=room),
     }
 
 

@@ -207,6 +207,10 @@ class RoomOwner:
         """(organisation, safe space) for moderation."""
         return None, False
 
+    def page_url(self, room: Room) -> str:
+        """The page a reader of the room goes back to (a webinar's live page)."""
+        return room.get_absolute_url()
+
 
 class SpaceRoomOwner(RoomOwner):
     def can_view(self, user, room):

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from moderation.ratelimit import client_ip
 
-from . import chat
+from . import chat, polls
 from .models import Space
 
 STATUS = {
@@ -98,6 +98,7 @@ def room(request, room_id: int):
         items = chat.latest(room)
     first_id = items[0].seq if items else None
     context = {
+        **polls.context(request.user, room=room),
         "room": room,
         "items": items,
         "more_before": first_id is not None and chat.has_before(room, first_id),

@@ -884,6 +884,7 @@ def seed(context: dict) -> None:
         emailed_at=timezone.now()
     )
     _seed_chat(spaces, users)
+    _seed_polls(users)
     # The coach reads one space from her inbox (mailing-list mode) and answers there:
     # chosen after the history above, so the seed sends her none of it.
     coach_space = next(iter(FOLLOWS.get("coach", ())), None)
@@ -1018,3 +1019,50 @@ def _seed_chat(spaces: dict, users: dict) -> None:
                 anonymous=anonymous,
                 rate_limited=False,
             )
+
+
+# A poll in a public thread: who votes is kept, what they chose only as a count.
+POLLS = [
+    (
+        "Weighing scales for newborns: which do you trust?",
+        "nurse.lakeside",
+        "Which scale do you weigh newborns on?",
+        [
+            "A digital baby scale",
+            "A hanging spring scale",
+            "A beam balance",
+            "None that we trust",
+        ],
+        {0: ["qi.member", "facility.lead"], 1: ["midwife.coastal"], 3: ["coach"]},
+    ),
+]
+
+
+def poll_seed(*, by, question, choices, votes, thread=None, room=None):
+    """A poll with its votes, once (also for the events demo's webinar)."""
+    from . import polls
+    from .models import Poll
+
+    found = Poll.objects.filter(thread=thread, room=room, question=question).first()
+    if found is not None:
+        return found
+    poll = polls.ask(
+        by=by, question=question, choices=choices, thread=thread, room=room
+    )
+    options = list(poll.choices.order_by("position"))
+    for index, voters in votes.items():
+        for voter in voters:
+            polls.vote(by=voter, poll=poll, choice_id=options[index].pk)
+    return poll
+
+
+def _seed_polls(users: dict) -> None:
+    for title, asker, question, choices, votes in POLLS:
+        thread = Thread.objects.select_related("space").get(title=title)
+        poll_seed(
+            by=users[asker],
+            question=question,
+            choices=choices,
+            thread=thread,
+            votes={i: [users[key] for key in keys] for i, keys in votes.items()},
+        )

@@ -146,3 +146,22 @@ class PreferencesForm(forms.Form):
     digest = forms.ChoiceField(
         label=_("Digest of new threads in spaces I follow"), choices=Digest.choices
     )
+
+
+class PollForm(forms.Form):
+    question = forms.CharField(label=_("Question"), max_length=200)
+    choices = forms.CharField(
+        label=_("Answers"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("One answer per line, two to eight."),
+    )
+    duration = forms.ChoiceField(label=_("Open for"), required=False, choices=[])
+
+    def __init__(self, *args, **kwargs):
+        from .polls import DURATIONS
+
+        super().__init__(*args, **kwargs)
+        self.fields["duration"].choices = DURATIONS
+
+    def clean_choices(self) -> list[str]:
+        return self.cleaned_data["choices"].splitlines()

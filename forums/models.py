@@ -738,3 +738,80 @@ def alias_label(number: int | None) -> str:
         n, rest = divmod(n - 1, 26)
         letters = chr(ord("A") + rest) + letters
     return str(_("Colleague %(letter)s") % {"letter": letters})
+
+
+class Poll(models.Model):
+    """A question with a few answers, in a thread or in a chat room (a webinar's live
+    poll). The ballot is secret: who voted is kept (one vote each), what they chose
+    is not; only each answer's count is. No author is kept either: a thread's poll
+    is its thread author's or its moderators', a room's its moderators'."""
+
+    thread = models.ForeignKey(
+        Thread, null=True, blank=True, on_delete=models.CASCADE, related_name="polls"
+    )
+    room = models.ForeignKey(
+        Room, null=True, blank=True, on_delete=models.CASCADE, related_name="polls"
+    )
+    question = models.CharField(_("question"), max_length=200)
+    closes_at = models.DateTimeField(_("closes at"), null=True, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(thread__isnull=True, room__isnull=False)
+                | models.Q(thread__isnull=False, room__isnull=True),
+                name="forums_poll_in_thread_or_room",
+            )
+        ]
+        ordering = ["-created", "-id"]
+        verbose_name = _("poll")
+        verbose_name_plural = _("polls")
+
+    def __str__(self) -> str:
+        return self.question
+
+    def is_open(self, now=None) -> bool:
+        from django.utils import timezone
+
+        return self.closes_at is None or (now or timezone.now()) < self.closes_at
+
+
+class PollChoice(models.Model):
+    poll = models.ForeignKey(Poll, on_delete=models.CASCADE, related_name="choices")
+    label = models.CharField(_("answer"), max_length=120)
+    position = models.PositiveSmallIntegerField()
+    # Raised in the vote's transaction, beside the voter's row: the count is all
+    # that is kept of a choice.
+    votes = models.PositiveIntegerField(default=0, editable=False)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["poll", "position"], name="forums_poll_choice_position"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class PollVoter(models.Model):
+    """That a member has voted in a poll: never what they chose."""
+
+    poll = models.ForeignKey(Poll, on_delete=models.CASCADE, related_name="voters")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    # To the day: an exact time beside a count that moved at that moment would
+    # tell which answer was theirs.
+    day = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["poll", "user"], name="forums_poll_voter")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.poll_id}:{self.user_id}"

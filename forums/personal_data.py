@@ -1,7 +1,8 @@
 """What the forums hold about a member (``community.personal_data``).
 
 Their posts, threads and chat messages (anonymous ones included: they are the
-member's own), reactions, follows, private-space memberships and email choices.
+member's own), reactions, follows, private-space memberships, email choices, and the
+polls they voted in (never their answer: it is not kept).
 
 Leaving: named posts and chat messages the member chose to remove lose their text
 (and their earlier versions, and their place in search); the thread they opened
@@ -17,6 +18,7 @@ from community.personal_data import Part, blank_and_remove, rows
 from .models import (
     ChatMessage,
     Follow,
+    PollVoter,
     Post,
     PostRevision,
     Preferences,
@@ -28,6 +30,12 @@ from .models import (
 
 def export(user) -> dict[str, list[dict]]:
     return {
+        # That they voted, and the day: what they chose was never kept.
+        "polls_you_voted_in": rows(
+            PollVoter.objects.filter(user=user).order_by("day", "pk"),
+            "poll__question",
+            "day",
+        ),
         "threads_you_started": rows(
             Thread.objects.filter(author=user).order_by("created"),
             "id",

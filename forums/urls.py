@@ -1,6 +1,13 @@
 from django.urls import path
 
-from . import chat_views, ids, inbound_views, mention_views, views  # noqa: F401 - ids: converters
+from . import (  # noqa: F401 - ids: converters
+    chat_views,
+    ids,
+    inbound_views,
+    mention_views,
+    poll_views,
+    views,
+)
 from .feeds import PublicThreadsFeed, SpaceThreadsFeed
 
 # Threads and posts are addressed by opaque ids (``<thread:pk>``, ``<post:pk>``,
@@ -30,6 +37,12 @@ urlpatterns = [
     path("t/<thread:pk>/edit/", views.thread_edit, name="thread_edit"),
     path("t/<thread:pk>/moderate/", views.thread_moderate, name="thread_moderate"),
     path("t/<thread:pk>/answer/", views.thread_answer, name="thread_answer"),
+    path("t/<thread:pk>/poll/", poll_views.ask_in_thread, name="poll_in_thread"),
+    path("chat/<int:room_id>/poll/", poll_views.ask_in_room, name="poll_in_room"),
+    path("t/<thread:pk>/polls/", poll_views.thread_polls, name="thread_polls"),
+    path("chat/<int:room_id>/polls/", poll_views.room_polls, name="room_polls"),
+    path("polls/<int:pk>/vote/", poll_views.vote, name="poll_vote"),
+    path("polls/<int:pk>/close/", poll_views.close, name="poll_close"),
     path("p/<post:pk>/", views.post_permalink, name="post"),
     path("p/<post:pk>/edit/", views.post_edit, name="post_edit"),
     path("p/<post:pk>/delete/", views.post_delete, name="post_delete"),

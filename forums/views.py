@@ -19,7 +19,7 @@ from community.adapters import client_ip
 from community.forms import add_errors
 from community.pagecache import for_visitors
 
-from . import fragments, pages, permissions, selectors, services
+from . import fragments, pages, permissions, polls, selectors, services
 from .conf import setting
 from .forms import (
     InviteForm,
@@ -358,6 +358,7 @@ def thread_detail(request, pk: int):
             else None,
             is_last_page=page == num_pages,
             reactions=ReactionKind.choices,
+            **(polls.context(user, thread=thread) if page == 1 else {}),
         ),
     )
 

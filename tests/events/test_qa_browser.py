@@ -1,8 +1,11 @@
 """The live Q&A in Chromium over a real ASGI server: a new question reaches another
 attendee through the room socket's qa.changed frame (no polling while the socket is
-open), and a question a moderator flags disappears from the attendees' pages."""
+open), and a question a moderator flags disappears from the attendees' pages. And the
+live poll: the host starts one, it appears on the attendees' phones, a vote moves the
+host's counts, all through the same socket."""
 
 import datetime
+from pathlib import Path
 
 import pytest
 
@@ -60,11 +63,13 @@ def site(migrated_db):
     server.stop()
 
 
-def new_page(browser, server):
+def new_page(browser, server, *, french_phone: bool = False):
+    language = "fr-FR,fr;q=0.9" if french_phone else "en-GB,en;q=0.8"
     context = browser.new_context(
         base_url=f"http://127.0.0.1:{server.port}",
-        locale="en-GB",
-        extra_http_headers={"Accept-Language": "en-GB,en;q=0.8"},
+        locale=language.split(",")[0],
+        extra_http_headers={"Accept-Language": language},
+        viewport={"width": 360, "height": 740} if french_phone else None,
     )
     context.set_default_timeout(TIMEOUT_MS)
     return context, context.new_page()
@@ -144,4 +149,59 @@ def test_questions_arrive_by_the_socket_and_flagged_ones_leave(browser, site):
         )
     finally:
         for ctx in (amina_ctx, joseph_ctx, steward_ctx):
+            ctx.close()
+
+
+SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+def test_a_live_poll_on_phones_in_french(browser, site):
+    """The host starts a poll during the session; it appears on an attendee's phone
+    without a reload; her vote moves the host's counts live, and she sees the counts
+    only once she has voted."""
+    server, webinar_id = site
+    live = f"/events/{webinar_id}/live/"
+    host_ctx, host = new_page(browser, server, french_phone=True)
+    amina_ctx, amina = new_page(browser, server, french_phone=True)
+    try:
+        login(host, "national.team@demo.example", demo_password())
+        login(amina, "practitioner@demo.example", demo_password())
+        open_live(amina, live)
+        open_live(host, live)
+        assert amina.get_by_role("link", name="Lancer un sondage").count() == 0
+
+        host.get_by_role("link", name="Lancer un sondage").click()
+        host.get_by_label("Question").fill("Que ferez-vous en premier ?")
+        host.get_by_label("Réponses").fill("Un kit HPP\nUn exercice par mois")
+        with host.expect_navigation():
+            host.get_by_role("button", name="Lancer le sondage").click()
+        assert "/live/" in host.url
+        poll = host.locator(".poll", has_text="Que ferez-vous en premier ?")
+        poll.wait_for()
+        assert host.locator("[data-polls]").is_visible()
+
+        # The poll reaches Amina's open page by the socket: no reload.
+        mine = amina.locator(".poll", has_text="Que ferez-vous en premier ?")
+        mine.wait_for(timeout=LIVE_MS)
+        assert mine.locator(".poll-results").count() == 0  # counts after her vote
+        amina.screenshot(path=SHOTS / "live-poll-vote-360-fr.png", full_page=True)
+        axe_check(amina, context={"include": [[".polls"]]})
+        assert amina.evaluate("document.documentElement.scrollWidth") <= 360
+
+        mine.get_by_label("Un exercice par mois").check()
+        mine.get_by_role("button", name="Voter").click()
+        amina.get_by_role("status").filter(has_text="votre vote est compté").wait_for(
+            timeout=LIVE_MS
+        )
+        amina.locator(".poll-done").wait_for(timeout=LIVE_MS)
+        assert "/live/" in amina.url  # she never left the session
+
+        # The host's counts move live.
+        poll.locator(".poll-count", has_text="1 vote").wait_for(timeout=LIVE_MS)
+        host.screenshot(path=SHOTS / "live-poll-host-360-fr.png", full_page=True)
+        with host.expect_navigation():
+            poll.get_by_role("button", name="Fermer le sondage").click()
+        amina.locator(".poll", has_text="Fermé").wait_for(timeout=LIVE_MS)
+    finally:
+        for ctx in (host_ctx, amina_ctx):
             ctx.close()

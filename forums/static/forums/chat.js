@@ -416,7 +416,7 @@
         }
         return this.showError(m.message);
       default:
-        // Other frames on the room's group (a webinar's Q&A, say) are for whoever
+        // Other frames on the room's group (a webinar's Q&A, its polls) are for whoever
         // listens on the room element: one socket per page, not one per feature.
         return this.announce("chat:frame", m);
     }

@@ -43,6 +43,7 @@
       ws.onopen = function () { delay = 1000; };
       ws.onmessage = function (e) {
         var ev = JSON.parse(e.data);
+        document.dispatchEvent(new CustomEvent("cop:frame", { detail: ev }));
         var old = document.getElementById("post-" + ev.post);
         if (ev.type === "post.created" && !old) {
           if (ev.page !== page) {
