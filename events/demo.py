@@ -135,6 +135,17 @@ LIVE_VOTES = {
 }
 
 
+LIVE_POLL = (
+    "Which will your facility try first after this session?",
+    [
+        "A PPH kit in a sealed box",
+        "Measuring blood loss with a drape",
+        "A monthly PPH drill",
+    ],
+    {0: ["qi.member", "facility.lead"], 2: ["midwife.coastal"]},
+)
+
+
 def _find(organiser, title) -> Event | None:
     return Event.objects.filter(organiser=organiser, title=title).first()
 
@@ -253,6 +264,16 @@ def _live_webinar(users, country) -> Event:
         for key in voters:
             if not question.votes.filter(user=users[key]).exists():
                 services.question_vote_toggle(question=question, user=users[key])
+    # A live poll the host started; the demo practitioner has not voted yet.
+    from forums.demo import poll_seed
+
+    poll_seed(
+        by=by,
+        room=event.room,
+        question=LIVE_POLL[0],
+        choices=LIVE_POLL[1],
+        votes={i: [users[key] for key in keys] for i, keys in LIVE_POLL[2].items()},
+    )
     return event
 
 
