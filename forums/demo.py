@@ -1021,7 +1021,7 @@ def _seed_chat(spaces: dict, users: dict) -> None:
             )
 
 
-# A poll in a public thread: who votes is kept, what they chose only as a count.
+# Polls in threads: who votes is kept, what they chose only as a count.
 POLLS = [
     (
         "Weighing scales for newborns: which do you trust?",
@@ -1034,6 +1034,14 @@ POLLS = [
             "None that we trust",
         ],
         {0: ["qi.member", "facility.lead"], 1: ["midwife.coastal"], 3: ["coach"]},
+    ),
+    # Asked by the thread's anonymous author: the poll names nobody either.
+    (
+        "Working alone at night in the maternity ward",
+        "safe.poster",
+        "How many midwives are on your night shift?",
+        ["One", "Two", "Three or more"],
+        {0: ["practitioner", "midwife.coastal"], 1: ["qi.member"]},
     ),
 ]
 
