@@ -5,15 +5,16 @@
   an anonymous author's thread points at nobody.
 - **Who votes.** Whoever may reply in the thread or write in the room, once. The
   ballot is secret: ``PollVoter`` keeps *that* a member voted (to the day), and the
-  chosen answer only raises its count. Nobody, administrators included, can read who
-  chose what, so no screen, export or frame can show it.
+  chosen answer only raises its count. Nothing stored pairs a member with an answer,
+  so no screen, export, frame or administrator can show it (only someone watching
+  the database live, as each vote lands, could pair the two).
 - **Who sees the counts.** Everyone who may read the thread or room once they have
   voted, those who cannot vote (a visitor on a public thread) and those who run the
   poll at any time, and everyone once it is closed. Before voting a member sees the
   question and the answers, so the first votes do not steer the rest.
 - **Live.** Each vote sends the new counts, and nothing else, to the thread's or the
   room's group on commit (``poll.results``); a new or closed poll sends
-  ``poll.changed`` and the page fetches its own view of that poll.
+  ``poll.changed`` and the page fetches its polls again, as that reader sees them.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, OuterRef, Prefetch, Sum
+from django.db.models import Exists, F, OuterRef, Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -91,12 +92,17 @@ def can_view(user, poll: Poll) -> bool:
     return chat.can_view_room(user, poll.room)
 
 
+def still_open(poll: Poll) -> bool:
+    """Open, and for a webinar's poll its room too: nobody votes after the session."""
+    return poll.is_open() and (poll.room_id is None or poll.room.is_open())
+
+
 def can_vote(user, poll: Poll) -> bool:
-    if not community.can_participate(user) or not poll.is_open():
+    if not community.can_participate(user) or not still_open(poll):
         return False
     if poll.thread_id is not None:
         return permissions.can_reply(user, poll.thread)
-    return chat.can_send(user, poll.room) and poll.room.is_open()
+    return chat.can_send(user, poll.room)
 
 
 # --- Reading ---------------------------------------------------------------------------
@@ -150,7 +156,7 @@ def shown(poll: Poll, user, *, runner: bool | None = None) -> Shown:
     voted = bool(getattr(poll, "voted", False))
     runs = can_run(user, poll) if runner is None else runner
     votable = not voted and can_vote(user, poll)
-    is_open = poll.is_open()
+    is_open = still_open(poll)
     return Shown(
         poll=poll,
         choices=choices,
@@ -261,9 +267,9 @@ def vote(*, by, poll: Poll, choice_id) -> None:
     in the same transaction, so a second request (a double tap, two tabs, two
     workers at once) fails on the row and counts nothing."""
     if not can_vote(by, poll):
-        if poll.is_open() and community.can_participate(by):
-            raise PermissionDenied(_("You cannot vote in this poll."))
-        raise PermissionDenied(_("This poll is closed."))
+        if not still_open(poll):
+            raise PermissionDenied(_("This poll is closed."))
+        raise PermissionDenied(_("You cannot vote in this poll."))
     try:
         choice_pk = int(choice_id)
     except (TypeError, ValueError):
@@ -292,10 +298,6 @@ def close(*, by, poll: Poll) -> Poll:
         poll.save(update_fields=["closes_at"])
         _changed(poll)
     return poll
-
-
-def total_votes(poll: Poll) -> int:
-    return poll.choices.aggregate(n=Sum("votes"))["n"] or 0
 
 
 def context(user, *, thread: Thread | None = None, room: Room | None = None) -> dict:

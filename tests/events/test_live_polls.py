@@ -82,3 +82,30 @@ def test_a_webinar_poll_shows_on_the_live_page_and_the_host_closes_it(
     client.post(reverse("forums:poll_close", args=[poll.pk]))
     poll.refresh_from_db()
     assert not poll.is_open()
+
+
+def test_a_webinar_poll_shows_closed_once_the_room_closes(
+    live_webinar, national_team, practitioner
+):
+    import datetime
+
+    from django.utils import timezone
+
+    from forums import chat
+
+    poll = polls.ask(
+        by=national_team,
+        question="Which first?",
+        choices=["Kit", "Drill"],
+        room=live_webinar.room,
+    )
+    assert polls.shown(poll, practitioner).can_vote
+    past = timezone.now() - datetime.timedelta(minutes=1)
+    chat.room_set_window(
+        room=live_webinar.room, opens_at=live_webinar.room.opens_at, closes_at=past
+    )
+    poll.room.refresh_from_db()
+    seen = polls.shown(poll, practitioner)
+    assert not seen.open and not seen.can_vote and seen.show_counts
+    with pytest.raises(PermissionDenied):
+        polls.vote(by=practitioner, poll=poll, choice_id=_choice(poll, "Kit"))
