@@ -8,7 +8,7 @@
     list.setAttribute("data-live-on", "1");
     var status = document.getElementById("live-status");
     var page = parseInt(list.getAttribute("data-page"), 10);
-    var delay = 1000;
+    var delay = 1000, dropped = false;
     function say(text) { if (status) status.textContent = text; }
     // A post arrives rendered once for every reader: its time is put in this page's
     // zone (the reader's, as the server wrote the rest of the page), keeping the
@@ -40,7 +40,12 @@
     function connect() {
       var proto = location.protocol === "https:" ? "wss://" : "ws://";
       var ws = new WebSocket(proto + location.host + path);
-      ws.onopen = function () { delay = 1000; };
+      ws.onopen = function () {
+        // Back after a drop: what was sent meanwhile is lost, so say so (poll.js
+        // fetches the polls again).
+        if (dropped) document.dispatchEvent(new CustomEvent("cop:reconnected"));
+        delay = 1000; dropped = false;
+      };
       ws.onmessage = function (e) {
         var ev = JSON.parse(e.data);
         document.dispatchEvent(new CustomEvent("cop:frame", { detail: ev }));
@@ -64,6 +69,7 @@
       };
       ws.onclose = function (e) {
         if (e.code === 4403) return;
+        dropped = true;
         setTimeout(connect, delay);
         delay = Math.min(delay * 2, 30000);
       };

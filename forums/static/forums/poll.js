@@ -55,6 +55,7 @@
     else if (f.type === "poll.changed") refresh();
   }
   document.addEventListener("cop:frame", function (e) { frame(e.detail); });
+  document.addEventListener("cop:reconnected", function () { refresh(); });
   var room = document.querySelector("[data-chat-room]");
   if (room) {
     var missed = false;
