@@ -101,6 +101,16 @@ def close(request, pk: int):
     return redirect(polls.page_url(poll))
 
 
+@login_required
+@require_POST
+def remove(request, pk: int):
+    poll = _visible(request, pk)
+    back = polls.page_url(poll).split("#")[0]
+    polls.remove(by=request.user, poll=poll)
+    flash.success(request, _("Poll removed."))
+    return redirect(back)
+
+
 def _list(request, context: dict):
     """A page's polls alone, as this reader sees them: what the page's script swaps
     in when a poll starts or closes, or after its socket was down."""

@@ -86,6 +86,16 @@ def can_run(user, poll: Poll) -> bool:
     return can_ask(user, thread=poll.thread, room=poll.room)
 
 
+def can_remove(user, poll: Poll) -> bool:
+    """Moderators remove a poll whose words break the code of conduct (in a room,
+    its moderators are who run its polls)."""
+    if not community.can_participate(user):
+        return False
+    if poll.thread_id is not None:
+        return permissions.can_moderate_space(user, poll.thread.space)
+    return chat.can_moderate_room(user, poll.room)
+
+
 def can_view(user, poll: Poll) -> bool:
     if poll.thread_id is not None:
         return permissions.can_view_thread(user, poll.thread)
@@ -148,10 +158,13 @@ class Shown:
     voted: bool
     can_vote: bool
     can_run: bool
+    can_remove: bool
     show_counts: bool
 
 
-def shown(poll: Poll, user, *, runner: bool | None = None) -> Shown:
+def shown(
+    poll: Poll, user, *, runner: bool | None = None, remover: bool | None = None
+) -> Shown:
     choices = list(poll.choices.all())
     voted = bool(getattr(poll, "voted", False))
     runs = can_run(user, poll) if runner is None else runner
@@ -165,6 +178,7 @@ def shown(poll: Poll, user, *, runner: bool | None = None) -> Shown:
         voted=voted,
         can_vote=votable,
         can_run=runs and is_open,
+        can_remove=can_remove(user, poll) if remover is None else remover,
         # Counts wait for a member's own vote while they still may vote.
         show_counts=not votable or runs,
     )
@@ -300,6 +314,14 @@ def close(*, by, poll: Poll) -> Poll:
     return poll
 
 
+@transaction.atomic
+def remove(*, by, poll: Poll) -> None:
+    if not can_remove(by, poll):
+        raise PermissionDenied(_("Only moderators remove a poll."))
+    _changed(poll)  # the pages drop it when they fetch their polls again
+    poll.delete()
+
+
 def context(user, *, thread: Thread | None = None, room: Room | None = None) -> dict:
     """What a page shows of its polls (``forums/includes/polls.html``): each as this
     reader sees it, and whether they may start one."""
@@ -307,17 +329,21 @@ def context(user, *, thread: Thread | None = None, room: Room | None = None) -> 
 
     asker = can_ask(user, thread=thread, room=room)
     if thread is not None:
+        remover = community.can_participate(user) and permissions.can_moderate_space(
+            user, thread.space
+        )
         found = for_thread(thread, user)
         ask_url = reverse("forums:poll_in_thread", args=[thread.pk])
         list_url = reverse("forums:thread_polls", args=[thread.pk])
     else:
+        remover = asker  # a room's moderators both run and remove its polls
         found = for_room(room, user)
         ask_url = reverse("forums:poll_in_room", args=[room.pk])
         list_url = reverse("forums:room_polls", args=[room.pk])
     for poll in found:  # the page loaded these already
         poll.thread, poll.room = thread or poll.thread, room or poll.room
     return {
-        "polls": [shown(poll, user, runner=asker) for poll in found],
+        "polls": [shown(poll, user, runner=asker, remover=remover) for poll in found],
         "can_ask_poll": asker,
         "ask_poll_url": ask_url,
         "polls_url": list_url,

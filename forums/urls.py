@@ -43,6 +43,7 @@ urlpatterns = [
     path("chat/<int:room_id>/polls/", poll_views.room_polls, name="room_polls"),
     path("polls/<int:pk>/vote/", poll_views.vote, name="poll_vote"),
     path("polls/<int:pk>/close/", poll_views.close, name="poll_close"),
+    path("polls/<int:pk>/remove/", poll_views.remove, name="poll_remove"),
     path("p/<post:pk>/", views.post_permalink, name="post"),
     path("p/<post:pk>/edit/", views.post_edit, name="post_edit"),
     path("p/<post:pk>/delete/", views.post_delete, name="post_delete"),

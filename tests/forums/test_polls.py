@@ -329,3 +329,26 @@ def test_a_double_tap_on_two_workers_counts_once(poll, qi_member):
         t.join(15)
     assert sorted(results) == ["already"] * 3 + ["counted"]
     assert _counts(poll)["Beam"] == 1
+
+
+@pytest.mark.parametrize(
+    ("who", "may"),
+    [
+        ("moderator", True),
+        ("practitioner", False),  # its asker: closes it, does not remove it
+        ("qi_member", False),
+        ("district_lead", False),
+    ],
+)
+def test_only_moderators_remove_a_poll(client, request, poll, who, may):
+    client.force_login(request.getfixturevalue(who))
+    page = client.get(poll.thread.get_absolute_url()).content.decode()
+    assert ("Remove the poll" in page) is may
+    response = client.post(reverse("forums:poll_remove", args=[poll.pk]))
+    if may:
+        assert response.status_code == 302
+        assert response["Location"] == poll.thread.get_absolute_url()
+        assert not Poll.objects.filter(pk=poll.pk).exists()
+    else:
+        assert response.status_code == 403
+        assert Poll.objects.filter(pk=poll.pk).exists()
