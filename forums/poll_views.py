@@ -1,5 +1,5 @@
-"""Polls: start one (a form that works without JavaScript), vote, close, and the poll
-as one reader sees it (what the page's script fetches when a poll changes)."""
+"""Polls: start one (a form that works without JavaScript), vote, close, remove, and a
+page's polls as one reader sees them (what its script fetches when a poll changes)."""
 
 from __future__ import annotations
 
@@ -60,6 +60,8 @@ def ask_in_thread(request, pk: int):
     thread = get_object_or_404(
         Thread.objects.select_related("space__organisation__parent__parent"), pk=pk
     )
+    if not permissions.can_view_thread(request.user, thread):
+        raise Http404  # as every poll address answers for what is out of reach
     return _ask(request, thread=thread)
 
 

@@ -226,6 +226,8 @@ def test_a_poll_out_of_reach_is_not_found(client, spaces, coach, qi_member):
     response = client.post(reverse("forums:poll_vote", args=[poll.pk]), {"choice": 1})
     assert response.status_code == 404
     assert client.post(reverse("forums:poll_close", args=[poll.pk])).status_code == 404
+    ask_url = reverse("forums:poll_in_thread", args=[private.pk])
+    assert client.get(ask_url).status_code == 404
     assert sum(_counts(poll).values()) == 0
 
 
