@@ -204,17 +204,53 @@ def chat_status(page):
     return page.locator("[data-chat-status]")
 
 
+def _thread_with_poll(room_id):
+    """A thread in the chat's space with Amina's poll: (its address, the poll, an
+    answer)."""
+    from django.contrib.auth import get_user_model
+
+    from forums import polls, services
+    from forums.models import Room
+
+    space = Room.objects.get(pk=room_id).space
+    amina = get_user_model().objects.get(email="amina@example.org")
+    thread = services.thread_create(
+        space=space, author=amina, title="Newborn scales", body="Which do you trust?"
+    )
+    poll = polls.ask(
+        by=amina, question="Which scale?", choices=["Digital", "Spring"], thread=thread
+    )
+    return thread.get_absolute_url(), poll.pk, poll.choices.get(label="Spring").pk
+
+
+def _vote(poll_id, answer_id, email):
+    from django.contrib.auth import get_user_model
+
+    from forums import polls
+
+    voter = get_user_model().objects.get(email=email)
+    polls.vote(by=voter, poll=polls.load(poll_id, voter), choice_id=answer_id)
+
+
 def test_chat_survives_its_worker_being_killed_mid_conversation(browser, chat_setup):
     """A midwife on a 360 px phone is mid-conversation when the worker serving her
     socket is killed: she sees that the connection dropped, what she writes meanwhile
-    waits in view, and once a worker is back it is sent once and everyone gets it."""
+    waits in view, and once a worker is back it is sent once and everyone gets it.
+    A thread page she has open in another tab catches up on the poll votes cast while
+    its socket was down."""
     from forums.models import ChatMessage
 
     server, room_id, (amina, joseph) = chat_setup
+    thread_url, poll_id, answer_id = off_the_loop(lambda: _thread_with_poll(room_id))
     ctx_a, page_a = open_chat(browser, server, room_id, amina, width=360)
     ctx_b, page_b = open_chat(browser, server, room_id, joseph)
     restarted = None
     try:
+        tab = ctx_a.new_page()
+        with tab.expect_websocket():
+            tab.goto(thread_url)
+        count = tab.locator(f'[data-count="{answer_id}"]')
+        expect(count).to_have_text("0 votes")
         expect(chat_status(page_a)).to_have_attribute("data-state", "live")
         expect(chat_status(page_a)).to_have_text("Live")
         send(page_a, "Starting the night round now.")
@@ -233,8 +269,13 @@ def test_chat_survives_its_worker_being_killed_mid_conversation(browser, chat_se
         expect(page_a.get_by_label("Message", exact=True)).to_have_value("")
         page_a.screenshot(path=str(SHOTS / "chat-worker-down-360.png"))
 
+        # Joseph votes while no worker sends anything: the vote is stored, its frame
+        # goes nowhere.
+        off_the_loop(lambda: _vote(poll_id, answer_id, "joseph@example.org"))
+
         restarted = Server(port=server.port)
         expect(waiting).to_have_attribute("data-state", "sent", timeout=40_000)
+        expect(count).to_have_text("1 vote", timeout=60_000)
         for page in (page_a, page_b):
             expect(
                 page.locator(".chat-log li", has_text="warmer in room two")
