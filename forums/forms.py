@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .conf import setting
 from .models import Digest, Outcome, ThreadKind
+from .polls import DURATIONS
 
 BODY_HELP = _(
     "Markdown works: **bold**, *italic*, lists, > quotes. To mention a member, type @ "
@@ -155,13 +156,7 @@ class PollForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=_("One answer per line, two to eight."),
     )
-    duration = forms.ChoiceField(label=_("Open for"), required=False, choices=[])
-
-    def __init__(self, *args, **kwargs):
-        from .polls import DURATIONS
-
-        super().__init__(*args, **kwargs)
-        self.fields["duration"].choices = DURATIONS
+    duration = forms.ChoiceField(label=_("Open for"), required=False, choices=DURATIONS)
 
     def clean_choices(self) -> list[str]:
         return self.cleaned_data["choices"].splitlines()

@@ -13,7 +13,8 @@ from django.views.decorators.http import require_POST
 
 from community.forms import add_errors
 
-from . import chat, permissions, polls
+from . import permissions, polls
+from .chat_views import _room_or_404
 from .forms import PollForm
 from .models import Room, Thread
 from .views import _page
@@ -26,10 +27,21 @@ def _visible(request, pk: int):
     return poll
 
 
+def _thread_or_404(request, pk: int) -> Thread:
+    """The thread, if the reader may read it: as for every poll address, what is out
+    of reach is not there."""
+    thread = get_object_or_404(
+        Thread.objects.select_related("space__organisation__parent__parent"), pk=pk
+    )
+    if not permissions.can_view_thread(request.user, thread):
+        raise Http404
+    return thread
+
+
 def _ask(request, *, thread: Thread | None = None, room: Room | None = None):
     if not polls.can_ask(request.user, thread=thread, room=room):
         raise PermissionDenied(_("You cannot start a poll here."))
-    back = thread.get_absolute_url() if thread else chat.owner_of(room).page_url(room)
+    back = polls.home_url(thread=thread, room=room)
     form = PollForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -57,20 +69,12 @@ def _ask(request, *, thread: Thread | None = None, room: Room | None = None):
 
 @login_required
 def ask_in_thread(request, pk: int):
-    thread = get_object_or_404(
-        Thread.objects.select_related("space__organisation__parent__parent"), pk=pk
-    )
-    if not permissions.can_view_thread(request.user, thread):
-        raise Http404  # as every poll address answers for what is out of reach
-    return _ask(request, thread=thread)
+    return _ask(request, thread=_thread_or_404(request, pk))
 
 
 @login_required
 def ask_in_room(request, room_id: int):
-    room = chat.load_room(room_id)
-    if room is None or not chat.can_view_room(request.user, room):
-        raise Http404
-    return _ask(request, room=room)
+    return _ask(request, room=_room_or_404(request, room_id))
 
 
 @login_required
@@ -122,16 +126,10 @@ def _list(request, context: dict):
 
 
 def thread_polls(request, pk: int):
-    thread = get_object_or_404(
-        Thread.objects.select_related("space__organisation__parent__parent"), pk=pk
-    )
-    if not permissions.can_view_thread(request.user, thread):
-        raise Http404
+    thread = _thread_or_404(request, pk)
     return _list(request, polls.context(request.user, thread=thread))
 
 
 def room_polls(request, room_id: int):
-    room = chat.load_room(room_id)
-    if room is None or not chat.can_view_room(request.user, room):
-        raise Http404
+    room = _room_or_404(request, room_id)
     return _list(request, polls.context(request.user, room=room))

@@ -56,29 +56,37 @@ _SPANS = {
 }
 
 
-def closes_at_for(duration: str, now=None):
+def closes_at_for(duration: str):
     span = _SPANS.get(duration or "")
-    return (now or timezone.now()) + span if span else None
+    return timezone.now() + span if span else None
 
 
 # --- Who may do what -------------------------------------------------------------------
 
 
-def can_ask(user, *, thread: Thread | None = None, room: Room | None = None) -> bool:
-    """May ``user`` put a poll in this thread or room?"""
+def moderates(user, *, thread: Thread | None = None, room: Room | None = None) -> bool:
+    """Does ``user`` moderate where these polls are: the thread's space, or the room
+    (a webinar's hosts moderate its room)?"""
     if not community.can_participate(user):
         return False
     if thread is not None:
-        if not permissions.can_view_thread(user, thread):
-            return False
-        if permissions.can_moderate_space(user, thread.space):
-            return True
-        return (
-            thread.author_id == user.pk
-            and not thread.locked
-            and permissions.can_post_in_space(user, thread.space)
-        )
+        return permissions.can_moderate_space(user, thread.space)
     return room is not None and chat.can_moderate_room(user, room)
+
+
+def can_ask(user, *, thread: Thread | None = None, room: Room | None = None) -> bool:
+    """May ``user`` put a poll in this thread or room?"""
+    if thread is None:
+        return moderates(user, room=room)
+    if not community.can_participate(user) or not permissions.can_view_thread(
+        user, thread
+    ):
+        return False
+    return moderates(user, thread=thread) or (
+        thread.author_id == user.pk
+        and not thread.locked
+        and permissions.can_post_in_space(user, thread.space)
+    )
 
 
 def can_run(user, poll: Poll) -> bool:
@@ -89,11 +97,7 @@ def can_run(user, poll: Poll) -> bool:
 def can_remove(user, poll: Poll) -> bool:
     """Moderators remove a poll whose words break the code of conduct (in a room,
     its moderators are who run its polls)."""
-    if not community.can_participate(user):
-        return False
-    if poll.thread_id is not None:
-        return permissions.can_moderate_space(user, poll.thread.space)
-    return chat.can_moderate_room(user, poll.room)
+    return moderates(user, thread=poll.thread, room=poll.room)
 
 
 def can_view(user, poll: Poll) -> bool:
@@ -184,11 +188,16 @@ def shown(
     )
 
 
+def home_url(*, thread: Thread | None = None, room: Room | None = None) -> str:
+    """Where polls are shown: the thread's first page, or the room's page (a
+    webinar's live page)."""
+    if thread is not None:
+        return thread.get_absolute_url()
+    return chat.owner_of(room).page_url(room)
+
+
 def page_url(poll: Poll) -> str:
-    """Where the poll is shown: the thread's first page, or the room's page."""
-    if poll.thread_id is not None:
-        return poll.thread.get_absolute_url() + f"#poll-{poll.pk}"
-    return chat.owner_of(poll.room).page_url(poll.room) + f"#poll-{poll.pk}"
+    return home_url(thread=poll.thread, room=poll.room) + f"#poll-{poll.pk}"
 
 
 # --- Writing ---------------------------------------------------------------------------
@@ -223,10 +232,16 @@ def _group(poll: Poll) -> str:
     return chat.group_for(poll.room_id)
 
 
-def _changed(poll: Poll) -> None:
-    broadcast_on_commit(_group(poll), {"type": "poll.changed", "poll": poll.pk})
+def _send(poll: Poll, frame: dict) -> None:
+    """``frame`` to the poll's readers on commit, and a new copy of the thread page
+    for visitors."""
+    broadcast_on_commit(_group(poll), frame)
     if poll.thread_id is not None:
         pages.thread_changed(poll.thread_id)
+
+
+def _changed(poll: Poll) -> None:
+    _send(poll, {"type": "poll.changed", "poll": poll.pk})
 
 
 @transaction.atomic
@@ -296,9 +311,7 @@ def vote(*, by, poll: Poll, choice_id) -> None:
             )
             if not counted:
                 raise ValidationError(_("Choose one of the answers."))
-            broadcast_on_commit(_group(poll), results_frame(poll))
-            if poll.thread_id is not None:
-                pages.thread_changed(poll.thread_id)
+            _send(poll, results_frame(poll))
     except IntegrityError:
         raise AlreadyVoted from None
 
@@ -328,20 +341,20 @@ def context(user, *, thread: Thread | None = None, room: Room | None = None) -> 
     from django.urls import reverse
 
     asker = can_ask(user, thread=thread, room=room)
+    remover = moderates(user, thread=thread, room=room)
     if thread is not None:
-        remover = community.can_participate(user) and permissions.can_moderate_space(
-            user, thread.space
-        )
         found = for_thread(thread, user)
         ask_url = reverse("forums:poll_in_thread", args=[thread.pk])
         list_url = reverse("forums:thread_polls", args=[thread.pk])
     else:
-        remover = asker  # a room's moderators both run and remove its polls
         found = for_room(room, user)
         ask_url = reverse("forums:poll_in_room", args=[room.pk])
         list_url = reverse("forums:room_polls", args=[room.pk])
     for poll in found:  # the page loaded these already
-        poll.thread, poll.room = thread or poll.thread, room or poll.room
+        if thread is not None:
+            poll.thread = thread
+        else:
+            poll.room = room
     return {
         "polls": [shown(poll, user, runner=asker, remover=remover) for poll in found],
         "can_ask_poll": asker,

@@ -109,3 +109,25 @@ def test_a_webinar_poll_shows_closed_once_the_room_closes(
     assert not seen.open and not seen.can_vote and seen.show_counts
     with pytest.raises(PermissionDenied):
         polls.vote(by=practitioner, poll=poll, choice_id=_choice(poll, "Kit"))
+
+
+def test_a_webinars_polls_answer_as_its_room_does(
+    client, live_webinar, national_team, practitioner, coach
+):
+    polls.ask(
+        by=national_team,
+        question="Which first?",
+        choices=["Kit", "Drill"],
+        room=live_webinar.room,
+    )
+    room_id = live_webinar.room.pk
+    listed = reverse("forums:room_polls", args=[room_id])
+    ask = reverse("forums:poll_in_room", args=[room_id])
+    client.force_login(practitioner)  # registered: reads the room, runs nothing
+    assert "Which first?" in client.get(listed).content.decode()
+    assert client.get(ask).status_code == 403
+    client.force_login(coach)  # not registered: the room is closed to him
+    room_page = reverse("forums:chat_room", args=[room_id])
+    assert client.get(room_page).status_code == 403
+    assert client.get(listed).status_code == 403
+    assert client.get(ask).status_code == 403
