@@ -427,6 +427,10 @@ def seed(context: dict) -> None:
     except ImportError:
         pass
     _needs(users, orgs, answer_page)
+    from .surveys.demo import seed as survey_seed
+
+    survey_seed(context)
+    NeedNotice.objects.filter(emailed_at=None).update(emailed_at=timezone.now())
     home = context.get("home_page")
     _feeds(home)
     _translations(home)

@@ -360,3 +360,15 @@ class PartnerCountriesPage(Page):
         context = super().get_context(request, *args, **kwargs)
         context["partners"] = partner_feeds(items_per_feed=5)
         return context
+
+
+# Learning-needs surveys: imported here so they belong to this app.
+from .surveys.models import (  # noqa: E402, F401
+    Survey,
+    SurveyAnswer,
+    SurveyChoice,
+    SurveyInvitation,
+    SurveyQuestion,
+    SurveyResponse,
+    SurveyState,
+)

@@ -3,12 +3,13 @@
 Leaving removes the member's "me too" supports (the foreign key does; the need's
 count keeps them, as a number). Needs never show who raised them: they stay,
 unlinked. Answers are signed: their note goes if the member chose to remove what they
-wrote.
+wrote. Survey answers are in the download; leaving unlinks them (``SET_NULL``) and
+they stay in the counts, which never showed anyone's.
 """
 
 from community.personal_data import Part, rows
 
-from .models import LearningNeed, NeedAnswer, NeedSupport
+from .models import LearningNeed, NeedAnswer, NeedSupport, SurveyAnswer
 
 
 def export(user) -> dict[str, list[dict]]:
@@ -31,6 +32,15 @@ def export(user) -> dict[str, list[dict]]:
             "url",
             "note",
             "created_at",
+        ),
+        "survey_answers_you_gave": rows(
+            SurveyAnswer.objects.filter(response__user=user).order_by(
+                "response__created_at", "choice__question__position", "choice__position"
+            ),
+            "response__survey__title",
+            "choice__question__text",
+            "choice__text",
+            "response__created_at",
         ),
     }
 

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -15,4 +15,5 @@ urlpatterns = [
     path("triage/", views.triage, name="triage"),
     path("notices/", views.notices, name="notices"),
     path("notices/<int:pk>/", views.notice_open, name="notice_open"),
+    path("", include("connect.surveys.urls")),
 ]

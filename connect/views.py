@@ -11,10 +11,11 @@ from taggit.models import Tag
 from community.forms import add_errors
 from community.models import Level, Organisation
 
-from . import permissions, selectors, services
+from . import charts, permissions, selectors, services
 from .conf import setting
 from .forms import AnswerForm, NeedForm, TriageForm
-from .models import LearningNeed, NeedNotice, NeedState
+from .models import LearningNeed, NeedNotice, NeedState, Survey, SurveyState
+from .surveys.selectors import waiting_for as surveys_waiting_for
 
 MAX_QUERY = 200
 
@@ -27,6 +28,7 @@ def _page(request, **context):
         else 0,
     )
     context.setdefault("can_triage", permissions.can_triage(request.user))
+    context.setdefault("waiting_surveys", surveys_waiting_for(request.user))
     return context
 
 
@@ -235,6 +237,7 @@ def triage(request):
         _page(
             request,
             needs=selectors.ranked_open_needs(request.user),
+            surveys=Survey.objects.exclude(state=SurveyState.DRAFT)[:5],
             heat=heat,
             chart=_heat_chart(heat),
         ),
@@ -242,38 +245,12 @@ def triage(request):
 
 
 def _heat_chart(heat: selectors.HeatMap) -> dict:
-    """Geometry for the server-drawn SVG: a cell per district and tag, darker for more
-    support; the table beside it carries the same numbers."""
-    cell, left, top = 44, 170, 110
-    cells = []
-    for row_index, row in enumerate(heat.rows):
-        for col_index, value in enumerate(row["values"]):
-            shade = 0 if not heat.max_value else round(value / heat.max_value, 2)
-            cells.append(
-                {
-                    "x": left + col_index * cell,
-                    "y": top + row_index * cell,
-                    "value": value,
-                    "opacity": 0.08 + 0.92 * shade if value else 0.04,
-                    "dark": shade > 0.5,
-                }
-            )
-    return {
-        "cell": cell,
-        "left": left,
-        "top": top,
-        "width": left + cell * max(len(heat.tags), 1) + 10,
-        "height": top + cell * max(len(heat.districts), 1) + 10,
-        "cells": cells,
-        "columns": [
-            {"x": left + i * cell + cell // 2, "label": tag[:18]}
-            for i, tag in enumerate(heat.tags)
-        ],
-        "rows": [
-            {"y": top + i * cell + cell // 2 + 4, "label": district.name[:24]}
-            for i, district in enumerate(heat.districts)
-        ],
-    }
+    """The triage picture: a row per district, a column per topic."""
+    return charts.grid(
+        [district.name for district in heat.districts],
+        heat.tags,
+        [row["values"] for row in heat.rows],
+    )
 
 
 @login_required

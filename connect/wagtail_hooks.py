@@ -80,12 +80,16 @@ def open_needs(request):
     if not permissions.can_view_needs(request.user):
         return None
     from .selectors import ranked_open_needs
+    from .surveys.selectors import waiting_for
 
     return HomeSection(
         key="needs",
         title=_("Learning needs"),
         template="connect/sections/needs.html",
-        context={"needs": ranked_open_needs(request.user, limit=5)},
+        context={
+            "needs": ranked_open_needs(request.user, limit=5),
+            "surveys": waiting_for(request.user),
+        },
         order=250,
     )
 

@@ -4,6 +4,7 @@ webinar, the practitioner is notified and registers."""
 
 import datetime
 import re
+from pathlib import Path
 
 import pytest
 
@@ -149,6 +150,110 @@ def test_french_journey_need_answered_with_a_webinar(
         with amina.expect_navigation():
             register.click()
         assert off_the_loop(_registered, seeded["event"], "practitioner@demo.example")
+    finally:
+        for context in contexts:
+            context.close()
+
+
+SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "surveys"
+
+
+def _survey_state() -> dict:
+    from connect.models import Survey, SurveyChoice
+
+    survey = Survey.objects.get()
+    return {
+        "survey": survey.pk,
+        "responses": survey.response_count,
+        "amina": survey.responses.filter(
+            user__email="practitioner@demo.example"
+        ).count(),
+        "choice": SurveyChoice.objects.filter(question__survey=survey, need=None)
+        .first()
+        .pk,
+    }
+
+
+def test_a_survey_on_phones_in_french(browser, live_server, migrated_db):
+    """Amina answers the survey on a 360 px phone in French (a plain form): a
+    question she missed is pointed out and her other ticks are kept; then she reads
+    her own answers back. The national team reads the results as pictures and tables,
+    downloads them, and makes an answer a learning need."""
+    off_the_loop(_seed_connect)
+    before = off_the_loop(_survey_state)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    contexts = []
+
+    def phone():
+        context = browser.new_context(
+            base_url=live_server.url,
+            locale="fr-FR",
+            extra_http_headers={"Accept-Language": "fr-FR,fr;q=0.9"},
+            viewport={"width": 360, "height": 740},
+        )
+        context.set_default_timeout(TIMEOUT_MS)
+        contexts.append(context)
+        return context.new_page()
+
+    try:
+        amina = phone()  # the survey pages load no script: the form is plain HTML
+        login(amina, "practitioner@demo.example", demo_password())
+        amina.goto("/connect/needs/")
+        assert amina.locator("nav .count", has_text="1 en attente").count() == 1
+        with amina.expect_navigation():
+            amina.locator(".survey-waiting a").click()
+        assert amina.get_by_role("heading", level=1).inner_text().startswith("What")
+        axe_check(amina)
+        amina.get_by_label("Postpartum haemorrhage bundles").check()
+        amina.get_by_label("Running a PDSA cycle").check()
+        with amina.expect_navigation():
+            amina.get_by_role("button", name="Envoyer mes réponses").click()
+        assert amina.get_by_role("alert").inner_text().startswith("Certaines questions")
+        assert amina.get_by_label("Postpartum haemorrhage bundles").is_checked()
+        assert amina.get_by_label("Running a PDSA cycle").is_checked()
+        assert (
+            amina.locator(".field--error").inner_text().count("Choisissez une réponse.")
+            == 1
+        )
+        amina.screenshot(path=SHOTS / "survey-missed-360-fr.png", full_page=True)
+        assert amina.evaluate("document.documentElement.scrollWidth") <= 360
+        amina.get_by_label("Exchange visits").check()
+        with amina.expect_navigation():
+            amina.get_by_role("button", name="Envoyer mes réponses").click()
+        assert "Merci" in amina.locator(".messages, [role=status]").first.inner_text()
+        mine = amina.locator(".survey-answers").inner_text()
+        assert "Running a PDSA cycle" in mine and "Exchange visits" in mine
+        assert "Webinars" not in mine
+        amina.screenshot(path=SHOTS / "survey-mine-360-fr.png", full_page=True)
+        # Results wait for the survey to close: she is told so, not shown an error page.
+        response = amina.goto(f"/connect/surveys/{before['survey']}/results/")
+        assert response.status == 403
+        after = off_the_loop(_survey_state)
+        assert after["responses"] == before["responses"] + 1 and after["amina"] == 1
+
+        team = phone()
+        login(team, "national.team@demo.example", demo_password())
+        team.goto(f"/connect/surveys/{before['survey']}/results/")
+        assert team.locator("svg.heatmap").count() == 4  # 2 questions, 2 views
+        tables = team.locator("table.heat-table")
+        assert "Autres districts" not in tables.first.inner_text()
+        assert "Northern Hills District" in tables.first.inner_text()
+        assert "Hillside District Hospital" in tables.nth(2).inner_text()
+        axe_check(team)
+        team.screenshot(path=SHOTS / "survey-results-360-fr.png", full_page=True)
+        assert team.evaluate("document.documentElement.scrollWidth") <= 360
+        with team.expect_download() as download:
+            team.get_by_role("link", name="Télécharger ces résultats (CSV)").click()
+        text = Path(download.value.path()).read_text(encoding="utf-8")
+        assert "Hillside District Hospital" in text and "@demo.example" not in text
+        with team.expect_navigation():
+            team.locator(
+                f"a[href='/connect/surveys/answers/{before['choice']}/need/']"
+            ).click()
+        axe_check(team)
+        with team.expect_navigation():
+            team.get_by_role("button", name="Publier le besoin d’apprentissage").click()
+        assert re.search(r"/connect/needs/\d+/$", team.url)
     finally:
         for context in contexts:
             context.close()

@@ -1,0 +1,67 @@
+"""Sending a survey: one email to each member, in their language, once."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import EmailMultiAlternatives
+from django.db.models import F
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django_tasks import task
+
+from community.languages import member_language
+
+from ..conf import absolute
+from .models import Survey, SurveyInvitation, SurveyState
+
+
+@task()
+def send_survey_invitations(survey_id: int) -> int:
+    """Invite every active member; a retried task skips whoever was already sent it.
+    Members without an email address (phone members) find it on their needs page."""
+    survey = Survey.objects.filter(pk=survey_id, state=SurveyState.OPEN).first()
+    if survey is None:
+        return 0
+    users = (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .exclude(email="")
+        .exclude(pk__in=SurveyInvitation.objects.filter(survey=survey).values("user"))
+        .select_related("profile")
+        .order_by("pk")
+    )
+    url = absolute(survey.get_absolute_url())
+    sent = 0
+    for user in users.iterator(chunk_size=200):
+        invitation, created = SurveyInvitation.objects.get_or_create(
+            survey=survey, user=user
+        )
+        if not created or invitation.emailed_at is not None:
+            continue
+        with translation.override(member_language(user)):
+            context = {
+                "survey": survey,
+                "survey_url": url,
+                "questions": survey.questions.count(),
+                "language": translation.get_language(),
+            }
+            subject = _("The national team asks: “%(title)s”") % {"title": survey.title}
+            message = EmailMultiAlternatives(
+                subject=" ".join(subject.split()),
+                body=render_to_string("connect/email/survey.txt", context),
+                from_email=settings.DEFAULT_FROM_EMAIL,
+                to=[user.email],
+                headers={"Auto-Submitted": "auto-generated"},
+            )
+            message.attach_alternative(
+                render_to_string("connect/email/survey.html", context), "text/html"
+            )
+            message.send()
+        SurveyInvitation.objects.filter(pk=invitation.pk).update(
+            emailed_at=timezone.now()
+        )
+        sent += 1
+    Survey.objects.filter(pk=survey.pk).update(invited_count=F("invited_count") + sent)
+    return sent
