@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import smtplib
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives
@@ -16,11 +19,14 @@ from community.languages import member_language
 from ..conf import absolute
 from .models import Survey, SurveyInvitation, SurveyState
 
+logger = logging.getLogger(__name__)
+
 
 @task()
 def send_survey_invitations(survey_id: int) -> int:
-    """Invite every active member; a retried task skips whoever was already sent it.
-    Members without an email address (phone members) find it on their needs page."""
+    """Invite every active member not emailed yet: run again after a mail-server
+    failure, it sends to those it missed and to no one twice. Members without an email
+    address (phone members) find the survey waiting on their needs page."""
     survey = Survey.objects.filter(pk=survey_id, state=SurveyState.OPEN).first()
     if survey is None:
         return 0
@@ -28,17 +34,21 @@ def send_survey_invitations(survey_id: int) -> int:
         get_user_model()
         .objects.filter(is_active=True)
         .exclude(email="")
-        .exclude(pk__in=SurveyInvitation.objects.filter(survey=survey).values("user"))
+        .exclude(
+            pk__in=SurveyInvitation.objects.filter(survey=survey)
+            .exclude(emailed_at=None)
+            .values("user")
+        )
         .select_related("profile")
         .order_by("pk")
     )
     url = absolute(survey.get_absolute_url())
     sent = 0
     for user in users.iterator(chunk_size=200):
-        invitation, created = SurveyInvitation.objects.get_or_create(
+        invitation, _created = SurveyInvitation.objects.get_or_create(
             survey=survey, user=user
         )
-        if not created or invitation.emailed_at is not None:
+        if invitation.emailed_at is not None:
             continue
         with translation.override(member_language(user)):
             context = {
@@ -58,7 +68,15 @@ def send_survey_invitations(survey_id: int) -> int:
             message.attach_alternative(
                 render_to_string("connect/email/survey.html", context), "text/html"
             )
-            message.send()
+            try:
+                message.send()
+            except (OSError, smtplib.SMTPException):
+                # The mail server is down or refused this one: the member stays
+                # un-emailed and the next run sends to them; the rest go on.
+                logger.warning(
+                    "survey %s: invitation to user %s not sent", survey.pk, user.pk
+                )
+                continue
         SurveyInvitation.objects.filter(pk=invitation.pk).update(
             emailed_at=timezone.now()
         )

@@ -8,6 +8,7 @@ import random
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
 from django.urls import reverse
 
 from community.models import Role
@@ -603,3 +604,71 @@ def test_my_answers_are_in_my_download_and_stay_counted_when_i_leave(
     practitioner.delete()
     response = SurveyResponse.objects.get()
     assert response.user is None and response.answers.count() == 3
+
+
+def test_a_mail_server_failure_loses_no_invitation(
+    national_team, practitioner, coach, mailoutbox, monkeypatch
+):
+    """One refused email does not stop the rest; running the task again sends to the
+    member it missed, and to nobody twice."""
+    import smtplib
+
+    from django.core.mail import EmailMultiAlternatives
+
+    from connect.surveys.tasks import send_survey_invitations
+
+    survey = services.survey_open(survey=_draft(national_team), by=national_team)
+    send = EmailMultiAlternatives.send
+
+    def refuse_one(message, *args, **kwargs):
+        if message.to == ["practitioner@example.org"]:
+            raise smtplib.SMTPServerDisconnected("gone")
+        return send(message, *args, **kwargs)
+
+    monkeypatch.setattr(EmailMultiAlternatives, "send", refuse_one)
+    assert send_survey_invitations.call(survey.pk) == 2
+    assert sorted(m.to[0] for m in mailoutbox) == [
+        "coach@example.org",
+        "national@example.org",
+    ]
+    monkeypatch.setattr(EmailMultiAlternatives, "send", send)
+    assert send_survey_invitations.call(survey.pk) == 1
+    assert mailoutbox[-1].to == ["practitioner@example.org"]
+    assert send_survey_invitations.call(survey.pk) == 0
+    assert Survey.objects.get(pk=survey.pk).invited_count == 3
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    connection.vendor == "sqlite",
+    reason="SQLite serialises writers; the unique row matters on PostgreSQL",
+)
+def test_a_double_tap_on_two_workers_counts_once(national_team, practitioner):
+    import threading
+
+    from django.db import connections
+
+    survey = services.survey_open(survey=_draft(national_team), by=national_team)
+    choices = _choices(survey, topics=(0, 1))
+    start = threading.Barrier(4)
+    results = []
+
+    def tap():
+        try:
+            start.wait(5)
+            services.survey_answer(survey=survey, user=practitioner, choices=choices)
+            results.append("counted")
+        except services.AlreadyAnswered:
+            results.append("already")
+        finally:
+            connections.close_all()
+
+    taps = [threading.Thread(target=tap) for _ in range(4)]
+    for t in taps:
+        t.start()
+    for t in taps:
+        t.join(15)
+    assert sorted(results) == ["already"] * 3 + ["counted"]
+    survey.refresh_from_db()
+    assert survey.response_count == 1
+    assert SurveyResponse.objects.get().answers.count() == 3
