@@ -324,6 +324,7 @@ def test_the_answer_page_keeps_what_was_ticked_and_then_shows_only_mine(
     assert "Your answers" in html and "<dd>Resuscitation</dd>" in html
     assert "<dd>Visits</dd>" in html and "<dd>Haemorrhage</dd>" not in html
     assert 'type="radio"' not in html  # no second go
+    assert "show here once the survey has closed" in html  # and no link to a 403
 
 
 def test_waiting_surveys_are_shown_until_answered(client, survey, practitioner):
