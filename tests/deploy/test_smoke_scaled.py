@@ -45,7 +45,9 @@ pytestmark = [
         or settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3",
         reason="the scaled set-up needs PostgreSQL and Redis (CI's second pass)",
     ),
-    pytest.mark.django_db(transaction=True),
+    # It serves the site as migrations made it (root page, site, collections), which
+    # an earlier transactional test on the same worker may have emptied: restored.
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
 PASSWORD = "a long pass phrase for the smoke test"
