@@ -32,7 +32,8 @@ class SurveyForm(forms.Form):
     )
 
     def __init__(self, *args, survey: Survey | None = None, **kwargs):
-        if survey is not None and not kwargs.get("initial") and not args:
+        bound = bool(args and args[0] is not None) or kwargs.get("data") is not None
+        if survey is not None and not bound and not kwargs.get("initial"):
             kwargs["initial"] = self.initial_for(survey)
         super().__init__(*args, **kwargs)
         for number in range(1, MAX_QUESTIONS + 1):

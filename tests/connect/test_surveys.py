@@ -180,6 +180,15 @@ def test_a_survey_needs_real_questions(national_team, questions, message):
     assert message in " ".join(raised.value.messages)
 
 
+def test_a_draft_opens_for_changes_with_its_questions(client, national_team):
+    draft = _draft(national_team)
+    client.force_login(national_team)
+    html = client.get(reverse("connect:survey_edit", args=[draft.pk])).content.decode()
+    assert 'value="What would help?"' in html
+    assert "Resuscitation\nHaemorrhage\nData use</textarea>" in html
+    assert 'name="q1_multiple" id="id_q1_multiple" checked' in html
+
+
 def test_a_sent_survey_cannot_be_rewritten(survey, national_team):
     with pytest.raises(ValidationError):
         _draft(national_team, survey=survey)
