@@ -52,7 +52,7 @@ def _tag_names(tags: Iterable[str]) -> list[str]:
     return names[:MAX_TAGS]
 
 
-def _recount(need: LearningNeed) -> int:
+def recount(need: LearningNeed) -> int:
     """Facilities that need this, plus members without a facility: never people twice
     for one facility."""
     supports = NeedSupport.objects.filter(need=need)
@@ -68,6 +68,33 @@ def _recount(need: LearningNeed) -> int:
 # --- Needs --------------------------------------------------------------------------
 
 
+def new_need(
+    *,
+    author,
+    title: str,
+    description: str,
+    tags: Iterable[str] = (),
+    organisation: Organisation | None = None,
+    district: Organisation | None = None,
+) -> LearningNeed:
+    """Write a need through the text pipeline, with its topics. Callers check who may
+    and add its supporters (``need_create``; ``connect.surveys.services``)."""
+    need = LearningNeed(
+        title=(title or "").strip(),
+        description=(description or "").strip(),
+        author=author,
+        organisation=organisation,
+        district=district,
+    )
+    need.description_html = render(need.description)
+    need.full_clean()
+    need.save()
+    names = _tag_names(tags)
+    if names:
+        need.tags.set(names)
+    return need
+
+
 @transaction.atomic
 def need_create(
     *,
@@ -79,19 +106,14 @@ def need_create(
 ) -> LearningNeed:
     """A new need; the raiser (and their facility) is its first supporter."""
     permissions.check_raise_need(author, organisation)
-    need = LearningNeed(
-        title=(title or "").strip(),
-        description=(description or "").strip(),
+    need = new_need(
         author=author,
+        title=title,
+        description=description,
         organisation=organisation,
         district=_district_of(author, organisation),
+        tags=tags,
     )
-    need.description_html = render(need.description)
-    need.full_clean()
-    need.save()
-    names = _tag_names(tags)
-    if names:
-        need.tags.set(names)
     facility = (
         organisation
         if organisation is not None and organisation.level == Level.FACILITY
@@ -103,7 +125,7 @@ def need_create(
         facility=facility,
         district=facility.district if facility else need.district,
     )
-    _recount(need)
+    recount(need)
     return need
 
 
@@ -124,14 +146,14 @@ def need_support(*, need: LearningNeed, user) -> NeedSupport:
             "district": facility.district if facility else _district_of(user, None),
         },
     )
-    _recount(need)
+    recount(need)
     return support
 
 
 @transaction.atomic
 def need_withdraw_support(*, need: LearningNeed, user) -> int:
     NeedSupport.objects.filter(need=need, user=user).delete()
-    return _recount(need)
+    return recount(need)
 
 
 @transaction.atomic

@@ -243,15 +243,9 @@ def need_from_choice(
     choice = SurveyChoice.objects.select_for_update().get(pk=choice.pk)
     if choice.need_id is not None:
         raise ValidationError(_("This answer is already a learning need."))
-    need = LearningNeed(
-        title=(title or "").strip(), description=(description or "").strip(), author=by
+    need = need_services.new_need(
+        author=by, title=title, description=description, tags=tags
     )
-    need.description_html = render(need.description)
-    need.full_clean()
-    need.save()
-    names = need_services._tag_names(tags)
-    if names:
-        need.tags.set(names)
     NeedSupport.objects.bulk_create(
         [
             NeedSupport(
@@ -268,7 +262,7 @@ def need_from_choice(
         ],
         ignore_conflicts=True,
     )
-    need_services._recount(need)
+    need_services.recount(need)
     choice.need = need
     choice.save(update_fields=["need"])
     return need
