@@ -19,6 +19,9 @@ SEARCH_GROUPS_HOOK = "community_search_groups"
 FACILITY_SECTIONS_HOOK = "community_facility_sections"
 # fn(request) -> NavItem | None: a link in the site's main navigation.
 NAV_HOOK = "community_nav_items"
+# fn(request, member) -> list[MemberAction]: what a reader can do on a member's page
+# (send them a private message, block them).
+MEMBER_ACTIONS_HOOK = "community_member_actions"
 
 
 @dataclass
@@ -46,6 +49,16 @@ class NavItem:
 
 
 @dataclass
+class MemberAction:
+    label: str
+    url: str
+    # "post" actions are a button in a small form (with the CSRF token and ``next``).
+    method: str = "get"
+    order: int = 100
+    fields: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
 class SearchGroup:
     key: str
     title: str
@@ -66,6 +79,13 @@ def search_groups(request, query: str) -> list[SearchGroup]:
 def facility_sections(request, facility) -> list[HomeSection]:
     sections = [fn(request, facility) for fn in hooks.get_hooks(FACILITY_SECTIONS_HOOK)]
     return sorted((s for s in sections if s is not None), key=lambda s: s.order)
+
+
+def member_actions(request, member) -> list[MemberAction]:
+    actions = [
+        a for fn in hooks.get_hooks(MEMBER_ACTIONS_HOOK) for a in fn(request, member)
+    ]
+    return sorted(actions, key=lambda a: a.order)
 
 
 def nav_items(request) -> list[NavItem]:

@@ -28,7 +28,7 @@ from . import (
 from .conf import setting
 from .forms import DeleteAccountForm, DirectoryFilterForm, ProfileForm, add_errors
 from .models import Level, Organisation
-from .sections import facility_sections
+from .sections import facility_sections, member_actions
 
 DIRECTORY_PER_PAGE = 24
 
@@ -161,6 +161,7 @@ def member_profile(request, pk: int):
             "mention": f"@{profile.display_name}",
             "link": request.build_absolute_uri(path),
             "shared": bool(mentions.shared_names([profile.mention_key])),
+            "actions": member_actions(request, profile.user),
         },
     )
 

@@ -11,6 +11,7 @@ class ForumsConfig(AppConfig):
         from community import visibility
 
         from . import moderation_adapters, permissions, push, signals  # noqa: F401
+        from .conversations import services as conversations  # noqa: F401 - its rooms
         from .models import Post, Thread
 
         signals.connect()

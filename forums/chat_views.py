@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from moderation.ratelimit import client_ip
 
 from . import chat, polls
-from .models import Space
+from .models import RoomKind, Space
 
 STATUS = {
     "rate_limited": 429,
@@ -32,6 +32,10 @@ def _room_or_404(request, room_id: int):
     room = chat.load_room(room_id)
     if room is None:
         raise Http404
+    if room.kind == RoomKind.CONVERSATION and not chat.can_view_room(
+        request.user, room
+    ):
+        raise Http404  # a private conversation is not there for anyone else
     if not chat.can_view_room(request.user, room):
         if not request.user.is_authenticated:
             raise PermissionDenied(_("Sign in to read this room."))
@@ -55,9 +59,44 @@ def space_chat(request, slug: str):
     return redirect("forums:chat_room", room_id=chat.room_for_space(space=space).pk)
 
 
+def panel(request, room, *, typed: dict, reply_to=None, error=None) -> dict:
+    """What the chat panel (``forums/_chat_panel.html``) shows of a room for this
+    reader: a window of messages (``?after=`` / ``?before=`` / the latest), and the
+    box to write in with what they typed. Space, event and conversation pages share it.
+    """
+    after_id = _int(request.GET.get("after"))
+    before_id = _int(request.GET.get("before"))
+    more_after = False
+    if after_id is not None:
+        items, more_after = chat.after(room, after_id, limit=chat.PAGE)
+    elif before_id is not None:
+        items, _more = chat.before(room, before_id)
+    else:
+        items = chat.latest(room)
+    first_id = items[0].seq if items else None
+    return {
+        "room": room,
+        "items": items,
+        "more_before": first_id is not None and chat.has_before(room, first_id),
+        "more_after": more_after,
+        "first_id": first_id,
+        "last_id": items[-1].seq if items else (after_id or 0),
+        "can_send": request.user.is_authenticated and chat.can_send(request.user, room),
+        "is_open": room.is_open(),
+        "client_id": uuid.uuid4(),
+        "typed": typed,
+        "replying": chat.quotable(room, reply_to) if reply_to else None,
+        "error": error,
+    }
+
+
 @require_http_methods(["GET", "POST"])
 def room(request, room_id: int):
     room = _room_or_404(request, room_id)
+    if room.kind == RoomKind.CONVERSATION:  # its own page, with its people
+        query = request.META.get("QUERY_STRING", "")
+        page = chat.owner_of(room).page_url(room)
+        return redirect(f"{page}?{query}" if query else page)
     error = None
     # In a room that takes anonymous messages, anonymous is where one starts.
     typed = {"body": "", "anonymous": room.anonymous_allowed}
@@ -87,31 +126,10 @@ def room(request, room_id: int):
                 reverse("forums:chat_room", args=[room.pk]) + "#chat-end",
                 permanent=False,
             )
-    after_id = _int(request.GET.get("after"))
-    before_id = _int(request.GET.get("before"))
-    more_after = False
-    if after_id is not None:
-        items, more_after = chat.after(room, after_id, limit=chat.PAGE)
-    elif before_id is not None:
-        items, _more = chat.before(room, before_id)
-    else:
-        items = chat.latest(room)
-    first_id = items[0].seq if items else None
     context = {
         **polls.context(request.user, room=room),
-        "room": room,
-        "items": items,
-        "more_before": first_id is not None and chat.has_before(room, first_id),
-        "more_after": more_after,
-        "first_id": first_id,
-        "last_id": items[-1].seq if items else (after_id or 0),
-        "can_send": request.user.is_authenticated and chat.can_send(request.user, room),
-        "is_open": room.is_open(),
+        **panel(request, room, typed=typed, reply_to=reply_to, error=error),
         "presence": chat.presence_for_page(room.pk),
-        "client_id": uuid.uuid4(),
-        "typed": typed,
-        "replying": chat.quotable(room, reply_to) if reply_to else None,
-        "error": error,
         "can_moderate": chat.can_moderate_room(request.user, room),
     }
     status = STATUS.get(error.code, 400) if error else 200

@@ -50,6 +50,16 @@ DEFAULTS: dict[str, Any] = {
     # seconds. A killed worker's sockets stop counting after three ticks and two
     # seconds.
     "CHAT_WATCH_SECONDS": 2.0,
+    # Private conversations: at most this many people in one (the starter included);
+    # a member in their first days (``MODERATION["NEW_MEMBER_DAYS"]``) starts them with
+    # at most NEW_MEMBER_CONVERSATION_PEOPLE. How many a member may start (count/
+    # seconds; the moderation app's rate limits, new members by the second).
+    "CONVERSATION_MAX_PEOPLE": 8,
+    "NEW_MEMBER_CONVERSATION_PEOPLE": 2,
+    "CONVERSATION_RATE": "10/86400",
+    "NEW_MEMBER_CONVERSATION_RATE": "3/86400",
+    # Conversations per page of the inbox.
+    "CONVERSATIONS_PER_PAGE": 25,
     # Open chat sockets allowed per member (across workers), and per visitor address.
     "CHAT_SOCKETS_PER_MEMBER": 8,
     "CHAT_SOCKETS_PER_VISITOR_ADDRESS": 20,

@@ -885,6 +885,9 @@ def seed(context: dict) -> None:
     )
     _seed_chat(spaces, users)
     _seed_polls(users)
+    from .conversations.demo import seed as seed_conversations
+
+    seed_conversations(context)
     # The coach reads one space from her inbox (mailing-list mode) and answers there:
     # chosen after the history above, so the seed sends her none of it.
     coach_space = next(iter(FOLLOWS.get("coach", ())), None)

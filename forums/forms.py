@@ -144,6 +144,9 @@ class PreferencesForm(forms.Form):
     email_answer = forms.BooleanField(
         label=_("Email me when my reply is marked as the answer"), required=False
     )
+    email_message = forms.BooleanField(
+        label=_("Email me when a private message waits for me"), required=False
+    )
     digest = forms.ChoiceField(
         label=_("Digest of new threads in spaces I follow"), choices=Digest.choices
     )

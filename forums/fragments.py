@@ -85,6 +85,8 @@ def _digest(posts: list, member: bool) -> str:
                 post.can_mark,
                 post.can_flag,
                 post.may_moderate,
+                getattr(post, "ask_url", ""),
+                getattr(post, "message_url", ""),
                 tuple(sorted(post.mine)),
             )
         )

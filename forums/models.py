@@ -583,6 +583,7 @@ class EmailKind(models.TextChoices):
     ANSWER = "answer", _("answers marked on your questions")
     DIGEST = "digest", _("the digest of new threads")
     EVERY_POST = "every_post", _("every new post in the spaces you chose")
+    MESSAGE = "message", _("new private messages")
 
 
 class Preferences(models.Model):
@@ -597,6 +598,9 @@ class Preferences(models.Model):
     email_mention = models.BooleanField(_("email me when I am mentioned"), default=True)
     email_answer = models.BooleanField(
         _("email me when an answer is marked on my question"), default=True
+    )
+    email_message = models.BooleanField(
+        _("email me new private messages"), default=True
     )
     digest = models.CharField(
         _("digest of new threads in spaces I follow"),
@@ -628,6 +632,7 @@ class Preferences(models.Model):
 class RoomKind(models.TextChoices):
     SPACE = "space", _("Space chat")
     EVENT = "event", _("Event chat")
+    CONVERSATION = "conversation", _("Private conversation")
 
 
 class Room(models.Model):
@@ -815,3 +820,7 @@ class PollVoter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.poll_id}:{self.user_id}"
+
+
+# Private conversations: imported here so they belong to this app.
+from .conversations.models import Block, Conversation, Participant  # noqa: E402, F401

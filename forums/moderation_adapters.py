@@ -5,8 +5,11 @@ from django.utils.translation import gettext as _
 from moderation.registry import ModerationAdapter, register
 
 from . import chat, permissions, services
-from .ids import post_pk
-from .models import ChatMessage, Post
+from .ids import chat_message_pk, chat_message_ref, post_pk
+from .models import ChatMessage, Post, RoomKind
+
+# A reported private message is shown to moderators with this many before it.
+CONTEXT_MESSAGES = 4
 
 
 class PostAdapter(ModerationAdapter):
@@ -74,10 +77,23 @@ class ChatMessageAdapter(ModerationAdapter):
         return chat.owner_of(obj.room).scope(obj.room)
 
     def excerpt(self, obj) -> str:
+        if obj.room.kind == RoomKind.CONVERSATION:
+            return conversation_excerpt(obj)
         return obj.body
 
     def url(self, obj) -> str:
+        if obj.room.kind == RoomKind.CONVERSATION:
+            return ""  # nobody but its people opens a private conversation
         return f"{obj.room.get_absolute_url()}#m{obj.seq}"
+
+    def ref(self, obj) -> str:
+        # Opaque: a site-wide sequential id would place an anonymous message among
+        # other rooms' named ones.
+        return chat_message_ref(obj.pk)
+
+    def lookup(self, model, ref: str):
+        pk = chat_message_pk(ref)
+        return None if pk is None else model._default_manager.filter(pk=pk).first()
 
     def alias_place(self, obj):
         return obj.room  # an alias is one author within one room
@@ -115,6 +131,32 @@ class ChatMessageAdapter(ModerationAdapter):
 
     def place_name(self, obj) -> str:
         return obj.room.title
+
+
+def _clip(text: str, most: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= most else text[: most - 1] + "…"
+
+
+def conversation_excerpt(message: ChatMessage) -> str:
+    """What a moderator sees of a reported private message: it, then the few
+    messages before it, each with the byline its readers see (an alias stays an
+    alias). Nothing else of the conversation reaches the moderation queue."""
+    before = list(
+        ChatMessage.objects.filter(
+            room_id=message.room_id, seq__lt=message.seq, hidden=False
+        )
+        .select_related("author__profile")
+        .order_by("-seq")[:CONTEXT_MESSAGES]
+    )
+    lines = [
+        _("Reported private message, from %(who)s:") % {"who": message.byline},
+        _clip(message.body, 280),
+    ]
+    if before:
+        lines += ["", _("The messages just before it:")]
+        lines += [f"{m.byline}: {_clip(m.body, 70)}" for m in reversed(before)]
+    return "\n".join(lines)
 
 
 register(Post, PostAdapter())

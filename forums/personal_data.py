@@ -16,8 +16,10 @@ from django.utils import timezone
 from community.personal_data import Part, blank_and_remove, rows
 
 from .models import (
+    Block,
     ChatMessage,
     Follow,
+    Participant,
     PollVoter,
     Post,
     PostRevision,
@@ -92,7 +94,23 @@ def export(user) -> dict[str, list[dict]]:
             "email_reply",
             "email_mention",
             "email_answer",
+            "email_message",
             "digest",
+        ),
+        # Their messages there are under chat_messages; who else was in it is the
+        # others' to tell.
+        "private_conversations": rows(
+            Participant.objects.filter(user=user).order_by("joined"),
+            "conversation_id",
+            "joined",
+            "hidden_author",
+            "muted",
+            "left_at",
+        ),
+        "members_you_blocked": rows(
+            Block.objects.filter(blocker=user).order_by("created"),
+            "blocked__profile__display_name",
+            "created",
         ),
     }
 

@@ -670,11 +670,13 @@ def preferences_update(
     email_mention: bool,
     email_answer: bool,
     digest: str,
+    email_message: bool = True,
 ) -> Preferences:
     prefs = preferences_get(user=user)
     prefs.email_reply = email_reply
     prefs.email_mention = email_mention
     prefs.email_answer = email_answer
+    prefs.email_message = email_message
     prefs.digest = digest
     prefs.full_clean()
     prefs.save()

@@ -8,6 +8,7 @@ from . import (  # noqa: F401 - ids: converters
     poll_views,
     views,
 )
+from .conversations.urls import urlpatterns as conversation_urls
 from .feeds import PublicThreadsFeed, SpaceThreadsFeed
 
 # Threads and posts are addressed by opaque ids (``<thread:pk>``, ``<post:pk>``,
@@ -67,4 +68,5 @@ urlpatterns = [
         mention_views.room_suggestions,
         name="chat_mention_suggestions",
     ),
+    *conversation_urls,
 ]

@@ -82,6 +82,23 @@ def _page(request, **context) -> dict:
     return context
 
 
+def _private_links(user, post) -> tuple[str, str]:
+    """A post's way to write privately: to its named author, or through the relay to
+    its anonymous one (whose link depends on nothing about the author)."""
+    from community.mentions import member_ref
+
+    from .conversations import permissions as conversations
+
+    if post.anonymous:
+        if conversations.can_ask_author(user, post):
+            return reverse("forums:ask_author", args=[post.pk]), ""
+        return "", ""
+    if post.is_deleted or not conversations.can_message(user, post.author):
+        return "", ""
+    start = reverse("forums:conversation_start")
+    return "", f"{start}?to={member_ref(post.author_id)}&about={post.ref}"
+
+
 def _deny_or_login(request, error: PermissionDenied):
     if not request.user.is_authenticated:
         return redirect(f"{reverse('account_login')}?next={request.get_full_path()}")
@@ -318,6 +335,7 @@ def thread_detail(request, pk: int):
         post.may_moderate = post.can_flag and moderation_permissions.can_moderate(
             user, post
         )
+        post.ask_url, post.message_url = _private_links(user, post)
     accepted = None
     if thread.accepted_answer_id:
         accepted = next((p for p in posts if p.is_answer), None) or (
@@ -679,6 +697,7 @@ def preferences(request):
         "email_reply": prefs.email_reply,
         "email_mention": prefs.email_mention,
         "email_answer": prefs.email_answer,
+        "email_message": prefs.email_message,
         "digest": prefs.digest,
     }
     form = PreferencesForm(request.POST or None, initial=initial)

@@ -82,3 +82,61 @@ def notifications_bell(request):
 from .personal_data import part as personal_data_part  # noqa: E402
 
 hooks.register("community_personal_data", personal_data_part)
+
+
+@hooks.register("community_nav_items")
+def messages_nav(request):
+    """Private messages, with how many conversations wait unread (a kept count)."""
+    from django.urls import reverse
+    from django.utils.translation import ngettext
+
+    from community.sections import NavItem
+
+    from .conversations.services import unread_count
+
+    user = getattr(request, "user", None)
+    if not getattr(user, "is_authenticated", False):
+        return None
+    count = unread_count(user)
+    return NavItem(
+        _("Messages"),
+        reverse("forums:inbox"),
+        order=94,
+        badge=count,
+        badge_label=ngettext(
+            "%(n)s conversation unread", "%(n)s conversations unread", count
+        )
+        % {"n": count},
+    )
+
+
+@hooks.register("community_member_actions")
+def message_member(request, member):
+    """On a member's page: write to them privately, or block them from doing so."""
+    from django.urls import reverse
+
+    from community.mentions import member_ref
+    from community.sections import MemberAction
+
+    from .conversations import permissions
+    from .conversations.models import Block
+
+    user = getattr(request, "user", None)
+    if not permissions.can_message(user, member):
+        return []
+    blocked = Block.objects.filter(blocker=user, blocked=member).exists()
+    block = MemberAction(
+        _("Unblock") if blocked else _("Block from writing to me"),
+        reverse("forums:conversation_block", args=[member.pk]),
+        method="post",
+        order=20,
+        fields={"undo": "1"} if blocked else {},
+    )
+    if blocked:
+        return [block]
+    write = MemberAction(
+        _("Send a private message"),
+        f"{reverse('forums:conversation_start')}?to={member_ref(member.pk)}",
+        order=10,
+    )
+    return [write, block]

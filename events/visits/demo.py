@@ -225,6 +225,33 @@ def seed(context: dict) -> None:
             body="It was a joy to host you. Come back in three months and tell us "
             "how the handover check went!",
         )
+    # After the visit, its people keep talking privately (started from the visit).
+    from forums.conversations.demo import conversation_seed
+
+    conversation_seed(
+        key="partograph-visit",
+        starter=lead,
+        others=[kato_lead, practitioner],
+        about_title=f"{hillside.name} visits {kato.name}",
+        about_url=visit.get_absolute_url(),
+        lines=[
+            (
+                lead,
+                "Thank you again for hosting us. Could you share the wall chart "
+                "template? We want the same one in our labour ward.",
+            ),
+            (
+                kato_lead,
+                "Here is how we draw it: one column per day, one row per midwife, "
+                "a tick for each complete partograph. It fits on one flip-chart page.",
+            ),
+            (
+                practitioner,
+                "We start the joint handover check on Monday. I will send you our "
+                "first week's chart.",
+            ),
+        ],
+    )
     # The demo's notices stay in the app; no demo email goes out.
     VisitNotice.objects.filter(emailed_at__isnull=True).update(
         emailed_at=timezone.now()

@@ -113,6 +113,23 @@ def visit_request(request):
     return render(request, "events/visits/request.html", {"form": form})
 
 
+def _message_url(user, visit: ExchangeVisit) -> str:
+    """A private conversation with the visit's people (both facilities' leads and
+    whoever asked), about this visit."""
+    from forums.conf import setting as forum_setting
+    from forums.conversations.services import start_url
+
+    people = [p for p in notices.involved(visit) if p.pk != user.pk]
+    people = people[: forum_setting("CONVERSATION_MAX_PEOPLE") - 1]
+    if not people:
+        return ""
+    title = _("%(visiting)s visits %(host)s") % {
+        "visiting": visit.visiting.name,
+        "host": visit.host.name,
+    }
+    return start_url(people, about_title=title, about_url=visit.get_absolute_url())
+
+
 def _detail_context(request, visit: ExchangeVisit, **forms) -> dict:
     user = request.user
     actions = permissions.allowed_actions(user, visit)
@@ -141,6 +158,7 @@ def _detail_context(request, visit: ExchangeVisit, **forms) -> dict:
         else [],
         "report": report,
         "can_write_report": permissions.can_write_report(user, visit),
+        "message_url": _message_url(user, visit) if party else "",
     }
     if report is not None:
         context.update(

@@ -96,9 +96,12 @@ def leaks(text: str, user) -> list[str]:
     return hits
 
 
-def crawl(client: Client, user, seeds: list[str], priority: set[str], admin=False):
+def crawl(
+    client: Client, user, seeds: list[str], priority: set[str], admin=False, find=None
+):
     """Walk same-site links breadth-first, safe-space pages first.
-    Returns the pages visited and where ``user`` showed up."""
+    Returns the pages visited and where ``user`` showed up (or what ``find`` found)."""
+    find = find or (lambda body: leaks(body, user))
     queue: list[tuple[int, int, str]] = []
     seen: set[str] = set()
     counter = 0
@@ -132,7 +135,7 @@ def crawl(client: Client, user, seeds: list[str], priority: set[str], admin=Fals
         if not any(t in kind for t in ("html", "json", "xml", "text", "calendar")):
             continue
         body = response.content.decode("utf-8", "replace")
-        found = leaks(body, user)
+        found = find(body)
         if found:
             hits.append((url, found))
         for link in LINK.findall(body):
@@ -142,8 +145,25 @@ def crawl(client: Client, user, seeds: list[str], priority: set[str], admin=Fals
     return visited, hits
 
 
+def private_texts() -> dict[str, set[int]]:
+    """Each demo conversation message's opening words, and who may read them."""
+    from forums.conversations.models import Participant
+
+    people: dict[int, set[int]] = {}
+    for row in Participant.objects.filter(left_at__isnull=True):
+        people.setdefault(row.conversation.room_id, set()).add(row.user_id)
+    return {
+        message.body[:40]: people.get(message.room_id, set())
+        for message in ChatMessage.objects.filter(room__kind="conversation")
+    }
+
+
 @pytest.mark.django_db
 def test_nobody_finds_the_anonymous_poster_anywhere(seeded_demo, in_memory_layer):
+    """The same walk also looks for the demo's private conversations: no one outside
+    one (moderators and administrators included) finds a word of it anywhere."""
+    from forums.conversations.models import Conversation
+
     User = get_user_model()
     poster = User.objects.select_related("profile").get(email=SAFE_POSTER)
     mine = Post.objects.filter(author=poster)
@@ -158,6 +178,10 @@ def test_nobody_finds_the_anonymous_poster_anywhere(seeded_demo, in_memory_layer
     ]
     words = " ".join(mine.first().body.split()[:3])
     rooms = list(Room.objects.values_list("pk", flat=True))
+    texts = private_texts()
+    assert len(texts) >= 10
+    conversations = [c.get_absolute_url() for c in Conversation.objects.all()]
+    priority |= set(conversations)
     seeds = [
         "/",
         "/forums/",
@@ -166,6 +190,8 @@ def test_nobody_finds_the_anonymous_poster_anywhere(seeded_demo, in_memory_layer
         "/moderation/",
         "/moderation/audit/",
         "/moderation/notices/",
+        "/forums/messages/",
+        *conversations,
         "/admin/",
         "/admin/pages/",
         "/admin/snippets/",
@@ -182,14 +208,22 @@ def test_nobody_finds_the_anonymous_poster_anywhere(seeded_demo, in_memory_layer
         client.role = label
         if account is not None:
             client.force_login(account)
-        visited, hits = crawl(client, poster, seeds, priority)
+        pk = getattr(account, "pk", None)
+        secrets = [text for text, readers in texts.items() if pk not in readers]
+
+        def find(body, secrets=secrets):
+            return leaks(body, poster) + [text for text in secrets if text in body]
+
+        visited, hits = crawl(client, poster, seeds, priority, find=find)
         assert not hits, (label, hits)
         assert len(visited) >= 10, (label, visited)
         if account is not None and account.is_superuser:
             # Both admins in depth: page listings, snippets, reports, model lists.
             admin_seeds = ["/admin/", "/admin/pages/", "/admin/snippets/"]
             admin_seeds += ["/admin/reports/", "/django-admin/"]
-            visited, hits = crawl(client, poster, admin_seeds, set(), admin=True)
+            visited, hits = crawl(
+                client, poster, admin_seeds, set(), admin=True, find=find
+            )
             assert not hits, (label, hits)
             assert len(visited) == PAGES_PER_ROLE, visited
         if account is not None and account.email == "moderator@demo.example":
@@ -204,6 +238,13 @@ def test_nobody_finds_the_anonymous_poster_anywhere(seeded_demo, in_memory_layer
     client.role = "practitioner"
     client.force_login(User.objects.get(email="practitioner@demo.example"))
     _visited, hits = crawl(client, named, seeds, priority)
+    assert hits
+    # And a participant's walk does find their conversations' words.
+    amina = User.objects.get(email="practitioner@demo.example")
+    theirs = [text for text, readers in texts.items() if amina.pk in readers]
+    _visited, hits = crawl(
+        client, named, seeds, priority, find=lambda b: [t for t in theirs if t in b]
+    )
     assert hits
 
 

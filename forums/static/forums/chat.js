@@ -548,6 +548,24 @@
   Chat.prototype.markRead = function () {
     if (!this.nearBottom()) return;
     try { localStorage.setItem(this.readKey, String(this.lastId)); } catch (e) { /* private mode */ }
+    this.tellRead();
+  };
+
+  // A private conversation keeps its read mark on the server (the inbox's unread
+  // count): what was read on this page while it was in view is told, once a moment.
+  Chat.prototype.tellRead = function () {
+    var url = this.root.dataset.readUrl, self = this;
+    if (!url || document.hidden || this.lastId <= (this.toldRead || 0) || this.readTimer) return;
+    this.readTimer = setTimeout(function () {
+      self.readTimer = null;
+      var seq = self.lastId, token = document.querySelector("[name=csrfmiddlewaretoken]");
+      if (!token || seq <= (self.toldRead || 0)) return;
+      var body = new FormData();
+      body.append("seq", String(seq));
+      fetch(url, { method: "POST", body: body, credentials: "same-origin", headers: { "X-CSRFToken": token.value } })
+        .then(function (r) { if (r.ok) self.toldRead = seq; })
+        .catch(function () { /* told on the next message or visit */ });
+    }, 1500);
   };
 
   Chat.prototype.append = function (li, quiet) {

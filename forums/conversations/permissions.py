@@ -1,0 +1,109 @@
+"""Who may read, write and start private conversations.
+
+Only the people in a conversation read it: no role, no moderator, no administrator
+reaches its messages. A moderator sees a message only when a participant reports it,
+and then that message and the few before it (``context_excerpt``), nothing else.
+"""
+
+from __future__ import annotations
+
+from community import permissions as capability
+
+from .models import Block, Conversation, Participant
+
+
+def _active(user) -> bool:
+    return capability.can_participate(user)
+
+
+def participant(user, conversation: Conversation) -> Participant | None:
+    """The user's row in the conversation while they are in it (not after leaving)."""
+    if not _active(user):
+        return None
+    rows = getattr(conversation, "_participant_rows", None)
+    if rows is None:
+        rows = list(conversation.participants.all())
+        conversation._participant_rows = rows
+    for row in rows:
+        if row.user_id == user.pk and row.left_at is None:
+            return row
+    return None
+
+
+def can_view(user, conversation: Conversation) -> bool:
+    return participant(user, conversation) is not None
+
+
+def is_blocked_between(user, others) -> bool:
+    """Does anyone in ``others`` block ``user``, or ``user`` block them?"""
+    ids = [o.pk for o in others if o.pk != user.pk]
+    if not ids:
+        return False
+    return (
+        Block.objects.filter(blocker=user, blocked_id__in=ids).exists()
+        or Block.objects.filter(blocker_id__in=ids, blocked=user).exists()
+    )
+
+
+def can_send(user, conversation: Conversation) -> bool:
+    """In it (a closed conversation is refused by the chat, which says so). In a
+    conversation of two named people, a block either way stops it; a relay's asker is
+    never refused for a block (the refusal would tell them who the author is): their
+    messages simply wait."""
+    me = participant(user, conversation)
+    if me is None:
+        return False
+    if conversation.is_relay:
+        return True
+    others = [
+        row.user
+        for row in conversation._participant_rows
+        if row.user_id != user.pk and row.left_at is None
+    ]
+    return not (len(others) == 1 and is_blocked_between(user, others))
+
+
+def can_start(user) -> bool:
+    """Any active member may start a conversation (limits apply when they do)."""
+    return _active(user)
+
+
+def can_message(user, other) -> bool:
+    """Whether a "Send a private message" link is offered to ``other``: never to
+    oneself or to a closed account. Blocks are checked when sending, where the
+    refusal is worded so that it tells nothing more than the member already knows."""
+    return (
+        _active(user)
+        and other is not None
+        and other.pk != user.pk
+        and getattr(other, "is_active", False)
+    )
+
+
+def can_ask_author(user, post) -> bool:
+    """The relay's link on an anonymous post: shown on every such post the reader
+    may see, whatever the author's state (closed account, blocks): only the reader's
+    own state and the post's public state decide, so the link tells nothing."""
+    return (
+        _active(user)
+        and post.anonymous
+        and post.deleted_at is None
+        and not post.hidden
+        and post.author_id != user.pk
+    )
+
+
+def can_reveal(user, conversation: Conversation) -> bool:
+    me = participant(user, conversation)
+    return (
+        me is not None
+        and me.hidden_author
+        and not conversation.revealed
+        and conversation.room.is_open()
+    )
+
+
+def can_close(user, conversation: Conversation) -> bool:
+    """The relay's hidden author closes it at any time; so may whoever asked."""
+    me = participant(user, conversation)
+    return me is not None and conversation.is_relay and conversation.room.is_open()

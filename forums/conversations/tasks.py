@@ -1,0 +1,85 @@
+"""One email per unread stretch: a member with email on, who has read everything
+before this message and has not been told about it yet, gets one email; the next one
+waits until they have read it."""
+
+from __future__ import annotations
+
+from django.db.models import F
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django_tasks import task
+
+from ..digest import member_language, member_zone
+from ..emails import absolute, build_email
+from ..models import ChatMessage, EmailKind, Preferences
+from .models import Conversation, Participant
+
+
+def _subject(conversation: Conversation, recipient: Participant, who: str) -> str:
+    if conversation.is_relay and recipient.hidden_author:
+        return _("A member wrote to you privately about your anonymous post")
+    if conversation.is_relay:
+        return _("The author of the post you asked about wrote back")
+    return _("%(who)s sent you a private message") % {"who": who}
+
+
+@task()
+def send_conversation_emails(conversation_id: int, seq: int) -> int:
+    conversation = (
+        Conversation.objects.select_related("relay_post__thread")
+        .filter(pk=conversation_id)
+        .first()
+    )
+    if conversation is None:
+        return 0
+    message = (
+        ChatMessage.objects.select_related("author__profile")
+        .filter(room_id=conversation.room_id, seq=seq, hidden=False)
+        .first()
+    )
+    if message is None:
+        return 0
+    due = (
+        Participant.objects.filter(
+            conversation=conversation,
+            left_at__isnull=True,
+            muted=False,
+            last_read_seq__lt=seq,
+            emailed_seq__lte=F("last_read_seq"),
+            user__is_active=True,
+        )
+        .exclude(user_id=message.author_id)
+        .exclude(user__email="")
+        .select_related("user__profile")
+    )
+    sent = 0
+    for recipient in due:
+        user = recipient.user
+        prefs = Preferences.objects.filter(user=user).first()
+        if prefs is not None and not prefs.wants(EmailKind.MESSAGE):
+            continue
+        # Claimed before sending: a task run twice sends once.
+        if not Participant.objects.filter(
+            pk=recipient.pk, emailed_seq__lte=F("last_read_seq")
+        ).update(emailed_seq=seq):
+            continue
+        with (
+            translation.override(member_language(user)),
+            timezone.override(member_zone(user)),
+        ):
+            who = message.byline  # the alias for a hidden author, never their name
+            build_email(
+                user=user,
+                kind=EmailKind.MESSAGE,
+                subject=_subject(conversation, recipient, who),
+                template="conversation",
+                context={
+                    "who": who,
+                    "excerpt": message.body[:800],
+                    "relay": conversation.is_relay,
+                    "to_author": recipient.hidden_author,
+                    "url": absolute(conversation.get_absolute_url()),
+                },
+            ).send()
+        sent += 1
+    return sent
