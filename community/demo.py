@@ -225,6 +225,14 @@ def seed(context: dict) -> None:
                 user=user, organisation=orgs[org_slug], role=role
             )
         users[email.split("@")[0]] = user
+    # The centre has run for a season: the named demo members are past their first
+    # days (``MODERATION["NEW_MEMBER_DAYS"]``), so the demo shows what members can do,
+    # not the new-member limits. The phone member joined this week.
+    get_user_model().objects.filter(pk__in=[u.pk for u in users.values()]).update(
+        date_joined=timezone.now() - datetime.timedelta(days=60)
+    )
+    for user in users.values():
+        user.refresh_from_db(fields=["date_joined"])
     number, name, role, org_slug = PHONE_MEMBER
     phone_user = _phone_user(number, name)
     services.membership_create(user=phone_user, organisation=orgs[org_slug], role=role)

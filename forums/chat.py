@@ -199,6 +199,10 @@ class RoomOwner:
     # Private conversations do not: nobody but their members reads them unless one
     # of them reports a message.
     screened = True
+    # "@Name" links and suggestions for the room's readers. Private conversations
+    # have none: everyone is already there, and in a relay whether a name links (or
+    # is suggested) would tell the asker who the author is.
+    mentions = True
 
     def sends_anonymously(self, user, room: Room, requested: bool) -> bool:
         """Whether this message goes out without its author: the sender's choice,
@@ -497,6 +501,8 @@ def _message_send(
 def _mentions(room: Room, body: str) -> Mentions:
     """Mentions (an "@Name", a profile link) become links for members who can read
     the room (``community.mentions``); in chat they notify nobody yet."""
+    if not owner_of(room).mentions:
+        return Mentions(body, can_read=lambda user: False)
     return Mentions(body, can_read=lambda user: can_view_room(user, room))
 
 

@@ -95,6 +95,10 @@ def room_suggestions(request, room_id: int):
     room = chat.load_room(room_id)
     if room is None:
         return _answer({"error": _("Not found.")}, 404)
+    if not chat.can_view_room(request.user, room):
+        return _answer({"error": _("Not found.")}, 404)
+    if not chat.owner_of(room).mentions:
+        return _answer({"results": []})
     if room.space_id is not None:
         return _suggestions(
             request,

@@ -85,6 +85,7 @@ def _load(room: Room) -> Conversation | None:
 
 class ConversationRoomOwner(chat.RoomOwner):
     screened = False
+    mentions = False
 
     def can_view(self, user, room):
         conversation = _load(room)
@@ -423,7 +424,10 @@ def _mine(user, conversation) -> Participant:
 def mark_read(*, user, conversation: Conversation, seq: int) -> bool:
     """Raise the member's read mark to ``seq`` (never past the last message)."""
     me = _mine(user, conversation)
-    seq = min(int(seq), conversation.room.last_seq)
+    last = Room.objects.filter(pk=conversation.room_id).values_list(
+        "last_seq", flat=True
+    )
+    seq = min(int(seq), last.get())
     if seq <= me.last_read_seq:
         return False
     Participant.objects.filter(pk=me.pk, last_read_seq__lt=seq).update(

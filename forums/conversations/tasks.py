@@ -4,6 +4,9 @@ waits until they have read it."""
 
 from __future__ import annotations
 
+import logging
+import smtplib
+
 from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -13,6 +16,8 @@ from ..digest import member_language, member_zone
 from ..emails import absolute, build_email
 from ..models import ChatMessage, EmailKind, Preferences
 from .models import Conversation, Participant
+
+logger = logging.getLogger(__name__)
 
 
 def _subject(conversation: Conversation, recipient: Participant, who: str) -> str:
@@ -68,7 +73,7 @@ def send_conversation_emails(conversation_id: int, seq: int) -> int:
             timezone.override(member_zone(user)),
         ):
             who = message.byline  # the alias for a hidden author, never their name
-            build_email(
+            email = build_email(
                 user=user,
                 kind=EmailKind.MESSAGE,
                 subject=_subject(conversation, recipient, who),
@@ -80,6 +85,18 @@ def send_conversation_emails(conversation_id: int, seq: int) -> int:
                     "to_author": recipient.hidden_author,
                     "url": absolute(conversation.get_absolute_url()),
                 },
-            ).send()
+            )
+        try:
+            email.send()
+        except (OSError, smtplib.SMTPException):
+            # The mail server is down or refused it: the claim is given back, so the
+            # next message (or a rerun of this task) tells them; the others go on.
+            Participant.objects.filter(pk=recipient.pk, emailed_seq=seq).update(
+                emailed_seq=recipient.emailed_seq
+            )
+            logger.warning(
+                "conversation %s: email to user %s not sent", conversation.pk, user.pk
+            )
+            continue
         sent += 1
     return sent

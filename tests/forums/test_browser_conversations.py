@@ -119,6 +119,9 @@ def test_private_conversations_on_phones_in_french(browser, committed_demo):
 
         # From Esther's page: a name nobody has is pointed out, the message kept.
         amina.goto(esther_page)
+        axe_check(amina)
+        _fits(amina)
+        amina.screenshot(path=SHOTS / "member-360-fr.png", full_page=True)
         with amina.expect_navigation():
             amina.get_by_role("link", name="Envoyer un message privé").click()
         axe_check(amina)

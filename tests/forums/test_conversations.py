@@ -329,12 +329,33 @@ def test_one_email_per_unread_stretch_in_the_members_language(client, pair, peop
     assert "message privé" in mail.outbox[1].subject
 
 
+def test_a_mail_server_failure_loses_no_notice(pair, people, monkeypatch):
+    """The claim is given back when the server refuses: the next message tells them."""
+    import smtplib
+
+    from django.core.mail.backends.locmem import EmailBackend
+
+    practitioner, peer, *_ = people
+    conversations.mark_read(user=peer, conversation=pair, seq=1)
+    mail.outbox.clear()
+    real = EmailBackend.send_messages
+
+    def refuse(self, messages):
+        raise smtplib.SMTPServerDisconnected("down")
+
+    monkeypatch.setattr(EmailBackend, "send_messages", refuse)
+    _send(pair, practitioner, "Lost?")
+    assert mail.outbox == []
+    monkeypatch.setattr(EmailBackend, "send_messages", real)
+    _send(pair, practitioner, "Found.")
+    (email,) = mail.outbox
+    assert email.to == [peer.email]
+
+
 def test_no_email_when_the_member_said_no(pair, people):
     practitioner, peer, *_ = people
     services.email_unsubscribe(user=peer, kind="message")
-    client_read = Participant.objects.get(conversation=pair, user=peer)
-    conversations.mark_read(user=peer, conversation=pair, seq=1)
-    assert client_read.pk
+    assert conversations.mark_read(user=peer, conversation=pair, seq=1)
     mail.outbox.clear()
     _send(pair, practitioner)
     assert mail.outbox == []
@@ -661,6 +682,22 @@ def test_asking_from_the_post_page_and_again_goes_to_the_open_relay(
     client.post(url, {"body": "Thank you for writing this.", "client_id": _cid()})
     relay = Conversation.objects.get(relay_post=anonymous_post)
     assert client.get(url)["Location"] == relay.get_absolute_url()
+
+
+def test_no_name_lookup_in_a_relay_tells_who_reads_it(client, relay, people):
+    """Mention suggestions and "@Name" links answer "who can read this room": in a
+    relay that is the author, so conversations have neither."""
+    practitioner, peer, qi_member, _coach = people
+    client.force_login(practitioner)
+    url = reverse("forums:chat_mention_suggestions", args=[relay.room.pk])
+    for query in ("G", "Grace", "Kofi"):
+        response = client.get(url, {"q": query})
+        assert response.status_code == 200 and response.json() == {"results": []}
+    for name in ("@Grace Otieno", "@Kofi Mensah"):
+        message = _send(relay, practitioner, f"Is it you, {name}?")
+        assert "<a" not in message.body_html
+    client.force_login(peer)
+    assert client.get(url, {"q": "G"}).status_code == 404
 
 
 def test_a_relay_report_is_decided_as_safe_space_content(relay, people, district_lead):
