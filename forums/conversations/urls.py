@@ -14,6 +14,11 @@ urlpatterns = [
     path("messages/block/<member:member>/", views.block, name="conversation_block"),
     path("messages/<conversation:pk>/", views.conversation, name="conversation"),
     path(
+        "messages/<conversation:pk>/report/<int:seq>/",
+        views.report,
+        name="conversation_report",
+    ),
+    path(
         "messages/<conversation:pk>/do/<slug:action>/",
         views.conversation_do,
         name="conversation_do",

@@ -197,8 +197,8 @@ def conversation(request, pk: int):
             "people": shown,
             "title": title(conversation, request.user, shown),
             "me": me,
-            "can_report": True,
             "read_url": f"{conversation.get_absolute_url()}do/read/",
+            "report_url": f"{conversation.get_absolute_url()}report/",
             "can_reveal": permissions.can_reveal(request.user, conversation),
             "can_close": permissions.can_close(request.user, conversation),
             "blockable": blockable,
@@ -215,6 +215,29 @@ def conversation(request, pk: int):
     return render(
         request, "forums/conversations/conversation.html", context, status=status
     )
+
+
+@login_required
+def report(request, pk: int, seq: int):
+    """A message's "Report" link, the same for messages the page drew and those the
+    script added live: to the moderation flag form for that message."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.urls import reverse
+
+    from ..ids import chat_message_ref
+
+    conversation = _conversation_or_404(request, pk)
+    message = get_object_or_404(
+        ChatMessage, room_id=conversation.room_id, seq=seq, hidden=False
+    )
+    if message.author_id == request.user.pk:
+        flash.info(request, _("That message is yours: you can edit it instead."))
+        return redirect(conversation.get_absolute_url())
+    content_type = ContentType.objects.get_for_model(ChatMessage)
+    flag = reverse(
+        "moderation:flag", args=[content_type.pk, chat_message_ref(message.pk)]
+    )
+    return redirect(f"{flag}?next={conversation.get_absolute_url()}")
 
 
 ACTIONS = ("read", "mute", "unmute", "leave", "close", "reveal")

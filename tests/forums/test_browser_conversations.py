@@ -45,6 +45,7 @@ def test_private_conversations_on_phones_in_french(browser, committed_demo):
     )
     SHOTS.mkdir(parents=True, exist_ok=True)
     contexts = []
+    errors: list[str] = []
     server = Server()
 
     def phone():
@@ -56,7 +57,14 @@ def test_private_conversations_on_phones_in_french(browser, committed_demo):
         )
         context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        page.on(
+            "console",
+            lambda m: (
+                errors.append(f"{page.url}: {m.text}") if m.type == "error" else None
+            ),
+        )
+        return page
 
     try:
         amina = phone()
@@ -104,6 +112,9 @@ def test_private_conversations_on_phones_in_french(browser, committed_demo):
         amina.locator("#chat-body").fill("Comment s’est passée la réunion ?")
         amina.get_by_role("button", name="Envoyer", exact=True).click()
         kofi.locator(".chat-msg", has_text="Comment s’est passée la réunion").wait_for()
+        # A message the script drew can be reported like one the page drew.
+        live = kofi.locator(".chat-msg", has_text="Comment s’est passée la réunion")
+        assert live.locator("a.chat-report", has_text="Signaler").count() == 1
         axe_check(kofi)
         _fits(kofi)
         kofi.screenshot(path=SHOTS / "relay-author-360-fr.png", full_page=True)
@@ -144,6 +155,8 @@ def test_private_conversations_on_phones_in_french(browser, committed_demo):
             amina.get_by_role("button", name="Envoyer", exact=True).click()
         # The open conversation with Esther continues.
         assert amina.url.split("#")[0].endswith(demo["scale"])
+        # (The form sent with a name nobody has answers 400, as it should.)
+        assert not [e for e in errors if "status of 400" not in e], errors
     finally:
         for context in contexts:
             context.close()

@@ -509,7 +509,15 @@ def test_a_reported_message_reaches_moderators_with_its_context_only(
     bad = _send(pair, practitioner, "Send me money or else")
     client.force_login(peer)
     page = client.get(pair.get_absolute_url()).content.decode()
-    assert "Report" in page
+    report = f"{pair.get_absolute_url()}report/{bad.seq}/"
+    assert report in page
+    form = client.get(report)
+    assert form.status_code == 302 and "/moderation/flag/" in form["Location"]
+    assert "Send me money or else" in client.get(form["Location"]).content.decode()
+    client.force_login(practitioner)
+    mine = client.get(report)
+    assert mine["Location"] == pair.get_absolute_url()  # one's own: not reported
+    client.force_login(peer)
     moderation_services.flag_create(content=bad, flagger=peer, reason="abuse")
     case = Case.objects.get()
     assert "Send me money or else" in case.excerpt

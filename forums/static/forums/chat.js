@@ -381,6 +381,8 @@
     var state = this.mine[id];
     if (!state) return;
     li.classList.add("chat-mine");
+    var report = li.querySelector(".chat-report");
+    if (report) report.remove(); // one's own words are not reported
     var label = li.querySelector(".chat-state") || li.appendChild(this.stateLabel());
     label.textContent = this.words[state];
     li.dataset.state = state;
@@ -457,6 +459,15 @@
       reply.textContent = this.words.reply || "Reply";
       reply.setAttribute("aria-label", (this.words.replyTo || "") + " " + who.textContent);
       li.append(" ", reply);
+    }
+    if (this.root.dataset.reportUrl && !this.mine[m.id]) {
+      // A private conversation's messages can be reported to the moderators.
+      var report = document.createElement("a");
+      report.className = "chat-report";
+      report.href = this.root.dataset.reportUrl + m.id + "/";
+      report.rel = "nofollow";
+      report.textContent = this.words.report || "Report";
+      li.append(" ", report);
     }
     if (this.dayKey) li.dataset.day = this.dayKey.format(when);
     this.decorate(li, m.id);
