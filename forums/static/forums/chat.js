@@ -60,6 +60,7 @@
     window.addEventListener("online", this.onOnline.bind(this));
     window.addEventListener("offline", this.setStatus.bind(this, "offline"));
     document.addEventListener("visibilitychange", this.markRead.bind(this));
+    document.addEventListener("visibilitychange", this.tellRead.bind(this));
     if (!this.showUnreadMarker()) this.toBottom();
     // On a room's own page, open where the conversation is: the newest messages and
     // the box to write in view, as in a messaging app (the title is a scroll away).
@@ -474,6 +475,9 @@
     if (existing) return existing.replaceWith(li);
     this.separate(li, when);
     this.append(li);
+    // An open conversation in the foreground has read what arrives in it (as in a
+    // messaging app): its inbox mark follows.
+    this.tellRead();
   };
 
   Chat.prototype.quote = function (reply) {
@@ -563,12 +567,13 @@
   };
 
   // A private conversation keeps its read mark on the server (the inbox's unread
-  // count): what was read on this page while it was in view is told, once a moment.
+  // count): what reached this page while it was open in the foreground is told, at
+  // most once a moment, and again when the page comes back into view.
   Chat.prototype.tellRead = function () {
     var url = this.root.dataset.readUrl, self = this;
-    if (!url || document.hidden || this.lastId <= (this.toldRead || 0) || this.readTimer) return;
-    this.readTimer = setTimeout(function () {
-      self.readTimer = null;
+    if (!url || document.hidden || this.lastId <= (this.toldRead || 0) || this.tellTimer) return;
+    this.tellTimer = setTimeout(function () {
+      self.tellTimer = null;
       var seq = self.lastId, token = document.querySelector("[name=csrfmiddlewaretoken]");
       if (!token || seq <= (self.toldRead || 0)) return;
       var body = new FormData();
