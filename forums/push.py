@@ -5,6 +5,7 @@ either: a phone on a desk is read by whoever passes. The link opens the
 notification, which marks it read and leads to the post.
 """
 
+from django.db.models import F
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -64,9 +65,35 @@ def describe_digest(count: int, user) -> dict:
     }
 
 
+MESSAGE = "message"
+MESSAGE_LABEL = gettext_lazy("someone writes to me privately")
+
+
+def describe_message(conversation_id: int, user) -> dict | None:
+    """A private message: that one waits, never its words nor who wrote it (a
+    relay's asker and author alike), and only while it is still unread."""
+    from .conversations.models import Participant
+
+    waiting = Participant.objects.filter(
+        conversation_id=conversation_id,
+        user=user,
+        left_at__isnull=True,
+        muted=False,
+        conversation__room__last_seq__gt=F("last_read_seq"),
+    ).exists()
+    if not waiting:
+        return None
+    return {
+        "title": _("New private message"),
+        "body": _("Open it to read and answer."),
+        "url": reverse("forums:conversation", args=[conversation_id]),
+    }
+
+
 def register() -> None:
     from community import push
 
     for kind, label in LABELS.items():
         push.register(kind.value, label, describe)
     push.register(DIGEST, DIGEST_LABEL, describe_digest)
+    push.register(MESSAGE, MESSAGE_LABEL, describe_message)

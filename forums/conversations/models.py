@@ -81,7 +81,8 @@ class Participant(models.Model):
     )
     hidden_author = models.BooleanField(default=False)
     last_read_seq = models.PositiveIntegerField(default=0)
-    # The last message number an email told them about: one email per unread stretch.
+    # The last message number they were told about (email, phone): once per unread
+    # stretch.
     emailed_seq = models.PositiveIntegerField(default=0)
     muted = models.BooleanField(default=False)
     left_at = models.DateTimeField(null=True, blank=True)

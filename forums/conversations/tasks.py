@@ -1,6 +1,6 @@
-"""One email per unread stretch: a member with email on, who has read everything
-before this message and has not been told about it yet, gets one email; the next one
-waits until they have read it."""
+"""Told once per unread stretch: a member who has read everything before this message
+and has not been told about it yet gets one email (if they want them) and one phone
+notification (if they chose it); the next waits until they have read it."""
 
 from __future__ import annotations
 
@@ -12,9 +12,12 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tasks import task
 
+from community import push
+
 from ..digest import member_language, member_zone
 from ..emails import absolute, build_email
 from ..models import ChatMessage, EmailKind, Preferences
+from ..push import MESSAGE
 from .models import Conversation, Participant
 
 logger = logging.getLogger(__name__)
@@ -60,13 +63,15 @@ def send_conversation_emails(conversation_id: int, seq: int) -> int:
     sent = 0
     for recipient in due:
         user = recipient.user
-        prefs = Preferences.objects.filter(user=user).first()
-        if prefs is not None and not prefs.wants(EmailKind.MESSAGE):
-            continue
-        # Claimed before sending: a task run twice sends once.
+        # Claimed before telling: a task run twice tells once.
         if not Participant.objects.filter(
             pk=recipient.pk, emailed_seq__lte=F("last_read_seq")
         ).update(emailed_seq=seq):
+            continue
+        # On the phone, if they chose it: that a message waits, nothing more.
+        push.notify(user_id=user.pk, kind=MESSAGE, ref=conversation.pk)
+        prefs = Preferences.objects.filter(user=user).first()
+        if prefs is not None and not prefs.wants(EmailKind.MESSAGE):
             continue
         with (
             translation.override(member_language(user)),

@@ -161,3 +161,46 @@ def test_what_comes_in_quiet_hours_waits_for_their_end(phone, practitioner, sett
     assert ends.time().replace(microsecond=0) == datetime.time(23, 59, 59)
     assert later.args == [practitioner.pk, "reply", notification.pk]
     assert phone() == []
+
+
+def test_a_private_message_says_only_that_one_waits(
+    phone, practitioner, peer, qi_member, spaces, django_capture_on_commit_callbacks
+):
+    """Also through the relay: the author's answer names nobody on the asker's lock
+    screen, and says nothing of what was written."""
+    import uuid
+
+    from forums import chat
+    from forums.conversations import services as conversations
+
+    Profile.objects.filter(user=practitioner).update(push_kinds=["message"])
+    Profile.objects.update_or_create(
+        user=qi_member, defaults={"display_name": "Grace Otieno"}
+    )
+    thread = services.thread_create(
+        space=spaces.safe,
+        author=qi_member,
+        title="A near miss with oxytocin",
+        body="I nearly gave the wrong dose.",
+        anonymous=True,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        relay = conversations.relay_start(
+            asker=practitioner,
+            post=thread.posts.get(),
+            body="What helped?",
+            client_id=str(uuid.uuid4()),
+        )
+    with django_capture_on_commit_callbacks(execute=True):
+        chat.message_send(
+            room=relay.room,
+            author=qi_member,
+            body="A second check by a colleague.",
+            client_id=str(uuid.uuid4()),
+        )
+    [message] = phone()
+    assert message["title"] == "Nouveau message privé"
+    assert message["url"] == relay.get_absolute_url()
+    flat = str(message).lower()
+    for secret in ("grace", "otieno", "second check", "oxytocin", "collègue"):
+        assert secret not in flat
