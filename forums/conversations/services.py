@@ -411,6 +411,41 @@ def relay_start(*, asker, post, body: str, client_id: str, ip=None) -> Conversat
     return conversation
 
 
+@transaction.atomic
+def add_people(*, by, conversation: Conversation, others: list) -> list:
+    """Bring more members into an open conversation (never a relay: it is between
+    an author and one asker). They read it from the start and are told it waits."""
+    _mine(by, conversation)
+    if conversation.is_relay or not conversation.room.is_open():
+        raise Refused(_("Nobody can be added to this conversation."))
+    rows = {row.user_id: row for row in conversation.participants.all()}
+    current = {pk for pk, row in rows.items() if row.left_at is None}
+    new = {o.pk: o for o in others if o.is_active and o.pk not in current}
+    if not new:
+        raise Refused(_("They are all in the conversation already."))
+    blocked = [o for o in new.values() if permissions.is_blocked_between(by, [o])]
+    if blocked:
+        names = ", ".join(sorted(_name(o) for o in blocked))
+        raise Refused(
+            _("You cannot send private messages to %(names)s.") % {"names": names}
+        )
+    _start_limits(by, len(current) + len(new))  # the same size caps as starting
+    for pk, user in new.items():
+        if pk in rows:  # came back after leaving: from where they left off
+            Participant.objects.filter(pk=rows[pk].pk).update(left_at=None, muted=False)
+        else:
+            Participant.objects.create(conversation=conversation, user=user)
+    unread_forget(new)
+    chat.access_touch_room(conversation.room_id)
+    from .tasks import send_conversation_emails
+
+    pk, seq = conversation.pk, Room.objects.get(pk=conversation.room_id).last_seq
+    transaction.on_commit(
+        lambda: send_conversation_emails.enqueue(conversation_id=pk, seq=seq)
+    )
+    return list(new.values())
+
+
 # --- A member's choices ---------------------------------------------------------------
 
 

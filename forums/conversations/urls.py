@@ -13,6 +13,7 @@ urlpatterns = [
     path("messages/blocked/", views.blocked, name="conversations_blocked"),
     path("messages/block/<member:member>/", views.block, name="conversation_block"),
     path("messages/<conversation:pk>/", views.conversation, name="conversation"),
+    path("messages/<conversation:pk>/add/", views.add, name="conversation_add"),
     path(
         "messages/<conversation:pk>/report/<int:seq>/",
         views.report,

@@ -29,7 +29,7 @@ from ..conf import setting
 from ..models import ChatMessage, Post, alias_label
 from ..permissions import can_view_post
 from . import permissions, services
-from .forms import MessageForm, StartForm
+from .forms import AddPeopleForm, MessageForm, StartForm
 from .models import Block, Conversation, Participant
 
 
@@ -182,6 +182,29 @@ def conversation(request, pk: int):
         else:
             flash.success(request, _("Sent."))
             return redirect(conversation.get_absolute_url() + "#chat-end")
+    status = STATUS.get(error.code, 400) if error else 200
+    return conversation_page(
+        request,
+        conversation,
+        typed=typed,
+        reply_to=reply_to,
+        error=error,
+        status=status,
+    )
+
+
+def conversation_page(
+    request,
+    conversation,
+    *,
+    typed=None,
+    reply_to=None,
+    error=None,
+    add_form=None,
+    status=200,
+):
+    room = conversation.room
+    typed = typed or {"body": ""}
     context = panel(request, room, typed=typed, reply_to=reply_to, error=error)
     if context["items"] and request.method == "GET":
         services.mark_read(
@@ -209,12 +232,38 @@ def conversation(request, pk: int):
             "revealed_name": _name(request.user)
             if me.hidden_author and conversation.revealed
             else "",
+            "can_add": not conversation.is_relay and room.is_open(),
+            "add_form": add_form or AddPeopleForm(prefix="add"),
         }
     )
-    status = STATUS.get(error.code, 400) if error else 200
     return render(
         request, "forums/conversations/conversation.html", context, status=status
     )
+
+
+@login_required
+@require_POST
+def add(request, pk: int):
+    """Add people to a group conversation; a name nobody has is pointed out on the
+    conversation's page, with what was typed kept."""
+    conversation = _conversation_or_404(request, pk)
+    form = AddPeopleForm(request.POST, prefix="add")
+    if form.is_valid():
+        try:
+            added = services.add_people(
+                by=request.user,
+                conversation=conversation,
+                others=form.cleaned_data["names"],
+            )
+        except services.Refused as refused:
+            form.add_error("names", refused.message)
+        else:
+            flash.success(
+                request,
+                _("Added: %(names)s.") % {"names": ", ".join(_name(u) for u in added)},
+            )
+            return redirect(conversation.get_absolute_url())
+    return conversation_page(request, conversation, add_form=form, status=400)
 
 
 @login_required

@@ -494,6 +494,50 @@ def test_a_page_named_by_another_app_is_signed(client, people):
     assert "Hillside visits Kato" not in client.get(forged).content.decode()
 
 
+def test_people_are_added_to_a_group_and_read_it_from_the_start(client, pair, people):
+    practitioner, peer, qi_member, coach = people
+    client.force_login(practitioner)
+    url = f"{pair.get_absolute_url()}add/"
+    refused = client.post(url, {"add-names": "Nobody Here"})
+    assert refused.status_code == 400
+    html = refused.content.decode()
+    assert (
+        "No member is called Nobody Here" in html and "Nobody Here</textarea>" in html
+    )
+    mail.outbox.clear()
+    client.post(url, {"add-names": "Grace Otieno\n@Joseph Banda"})
+    assert permissions.can_view(qi_member, pair) and permissions.can_view(coach, pair)
+    assert conversations.unread_count(qi_member) == 1
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(
+        [qi_member.email, coach.email]
+    )
+    client.force_login(qi_member)
+    assert (
+        "Can you send me your checklist?"
+        in client.get(pair.get_absolute_url()).content.decode()
+    )
+
+
+def test_nobody_is_added_to_a_relay_or_past_the_size_cap(relay, pair, people, world):
+    from community.models import Role
+    from tests.factories import member
+
+    practitioner, peer, qi_member, coach = people
+    with pytest.raises(conversations.Refused):
+        conversations.add_people(by=practitioner, conversation=relay, others=[coach])
+    crowd = [
+        member(Role.PRACTITIONER, world.facility, email=f"add{i}@example.org")
+        for i in range(7)
+    ]
+    with pytest.raises(conversations.Refused, match="at most 8"):
+        conversations.add_people(by=practitioner, conversation=pair, others=crowd)
+    conversations.block(blocker=coach, blocked=practitioner)
+    with pytest.raises(conversations.Refused, match="Joseph Banda"):
+        conversations.add_people(by=practitioner, conversation=pair, others=[coach])
+    with pytest.raises(conversations.Refused):  # only its people add people
+        conversations.add_people(by=qi_member, conversation=pair, others=[coach])
+
+
 # --- Reports: a moderator sees that message and the few before it ---------------------------
 
 
