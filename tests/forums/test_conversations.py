@@ -386,6 +386,30 @@ def test_the_inbox_costs_the_same_for_3_or_12_conversations(client, people, worl
     assert cost() == three
 
 
+def test_a_conversation_page_costs_the_same_for_5_or_40_messages(client, pair, people):
+    practitioner, peer, *_ = people
+    client.force_login(peer)
+
+    def cost():
+        client.get(pair.get_absolute_url())  # the kept counts filled, as usual
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(pair.get_absolute_url()).status_code == 200
+        return len(queries)
+
+    for n in range(4):
+        _send(pair, practitioner if n % 2 else peer, f"message {n}")
+    five = cost()
+    for n in range(35):
+        chat.message_send(
+            room=pair.room,
+            author=practitioner if n % 2 else peer,
+            body=f"more {n}",
+            client_id=_cid(),
+            rate_limited=False,
+        )
+    assert cost() == five
+
+
 # --- Blocks ---------------------------------------------------------------------------------
 
 
