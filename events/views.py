@@ -452,7 +452,7 @@ def _live_context(request, event: Event, *, typed=None, error=None) -> dict:
         "more_before": bool(items) and chat.has_before(room, items[0].seq),
         "is_open": room.is_open(now),
         "can_send": user.is_authenticated and chat.can_send(user, room),
-        "presence": chat.presence_for_page(room.pk),
+        "presence": chat.presence_for_page(room),
         "client_id": uuid.uuid4(),
         "typed": typed or {"body": "", "anonymous": room.anonymous_allowed},
         "replying": chat.quotable(room, reply_to) if reply_to else None,

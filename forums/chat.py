@@ -203,6 +203,10 @@ class RoomOwner:
     # have none: everyone is already there, and in a relay whether a name links (or
     # is suggested) would tell the asker who the author is.
     mentions = True
+    # "Here now" counts. Private conversations have none: with a member's several
+    # sockets the count could pass the minimum group size and show, live, when the
+    # other person (a relay's author) opens it.
+    presence = True
 
     def sends_anonymously(self, user, room: Room, requested: bool) -> bool:
         """Whether this message goes out without its author: the sender's choice,
@@ -561,12 +565,14 @@ def presence_count(room_id: int) -> int:
     return leases.room_presence(room_id, leases.everyone())
 
 
-def presence_for_page(room_id: int) -> int | None:
+def presence_for_page(room: Room) -> int | None:
     """ "Here now" on a page or a poll: the sockets, plus the person reading (who has
     none), shown as a number only from the minimum group size."""
     from community.privacy import people_count
 
-    return people_count(presence_count(room_id) + 1)
+    if not owner_of(room).presence:
+        return None
+    return people_count(presence_count(room.pk) + 1)
 
 
 # --- Access versions: sockets re-check only when something changed ---------------------

@@ -129,7 +129,7 @@ def room(request, room_id: int):
     context = {
         **polls.context(request.user, room=room),
         **panel(request, room, typed=typed, reply_to=reply_to, error=error),
-        "presence": chat.presence_for_page(room.pk),
+        "presence": chat.presence_for_page(room),
         "can_moderate": chat.can_moderate_room(request.user, room),
     }
     status = STATUS.get(error.code, 400) if error else 200
@@ -147,7 +147,7 @@ def messages_after(request, room_id: int):
             "messages": [chat.message_payload(m) for m in items],
             "more": more,
             "open": room.is_open(),
-            "presence": chat.presence_for_page(room.pk),
+            "presence": chat.presence_for_page(room),
         }
     )
 

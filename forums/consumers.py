@@ -186,12 +186,13 @@ class ChatConsumer(AsyncWebsocketConsumer):
         await self._catch_up(self._query_int("after"))
         # The newcomer learns how many are here; everyone else sees the count move at
         # the watch's next tick, like every other change of presence.
-        present = (
-            1
-            + watch.local_presence(self.room.pk)
-            + leases.room_presence(self.room.pk, others)
-        )
-        await self.send_json({"type": "presence", "count": people_count(present)})
+        if chat.owner_of(self.room).presence:
+            present = (
+                1
+                + watch.local_presence(self.room.pk)
+                + leases.room_presence(self.room.pk, others)
+            )
+            await self.send_json({"type": "presence", "count": people_count(present)})
         watch.add(self)
 
     async def disconnect(self, code: int) -> None:
@@ -575,7 +576,10 @@ class Watch:
             shown[room_id] = count
             text = json.dumps({"type": "presence", "count": count})
             for consumer in sockets:
-                if consumer.lease_room == room_id:
+                if (
+                    consumer.lease_room == room_id
+                    and chat.owner_of(consumer.room).presence
+                ):
                     with contextlib.suppress(Exception):
                         await consumer.send(text_data=text)
         for room_id in list(shown):

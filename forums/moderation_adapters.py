@@ -6,7 +6,7 @@ from moderation.registry import ModerationAdapter, register
 
 from . import chat, permissions, services
 from .ids import chat_message_pk, chat_message_ref, post_pk
-from .models import ChatMessage, Post, RoomKind
+from .models import ChatMessage, Post, RoomKind, alias_label
 
 # A reported private message is shown to moderators with this many before it.
 CONTEXT_MESSAGES = 4
@@ -81,6 +81,15 @@ class ChatMessageAdapter(ModerationAdapter):
             return conversation_excerpt(obj)
         return obj.body
 
+    def audit_excerpt(self, obj) -> str:
+        if obj.room.kind == RoomKind.CONVERSATION:
+            # The audit log is read by the national team, not only by whoever
+            # decided: it says what was decided about a private message, not its words.
+            return str(
+                _("A private message (its words stay with the moderators' case).")
+            )
+        return obj.body
+
     def url(self, obj) -> str:
         if obj.room.kind == RoomKind.CONVERSATION:
             return ""  # nobody but its people opens a private conversation
@@ -140,8 +149,29 @@ def _clip(text: str, most: int) -> str:
 
 def conversation_excerpt(message: ChatMessage) -> str:
     """What a moderator sees of a reported private message: it, then the few
-    messages before it, each with the byline its readers see (an alias stays an
-    alias). Nothing else of the conversation reaches the moderation queue."""
+    messages before it, each with the byline its readers see. A relay's author is
+    shown by the post's alias even after they shared their name with the asker: that
+    was for the asker, not for the safe space's moderators. Nothing else of the
+    conversation reaches the moderation queue."""
+    from .conversations.models import Conversation
+
+    conversation = (
+        Conversation.objects.filter(room_id=message.room_id)
+        .prefetch_related("participants")
+        .first()
+    )
+    hidden = None
+    if conversation is not None and conversation.is_relay:
+        hidden = next(
+            (p.user_id for p in conversation.participants.all() if p.hidden_author),
+            None,
+        )
+
+    def who(m) -> str:
+        if hidden is not None and m.author_id == hidden:
+            return alias_label(conversation.relay_alias)
+        return m.byline
+
     before = list(
         ChatMessage.objects.filter(
             room_id=message.room_id, seq__lt=message.seq, hidden=False
@@ -150,12 +180,12 @@ def conversation_excerpt(message: ChatMessage) -> str:
         .order_by("-seq")[:CONTEXT_MESSAGES]
     )
     lines = [
-        _("Reported private message, from %(who)s:") % {"who": message.byline},
+        _("Reported private message, from %(who)s:") % {"who": who(message)},
         _clip(message.body, 280),
     ]
     if before:
         lines += ["", _("The messages just before it:")]
-        lines += [f"{m.byline}: {_clip(m.body, 70)}" for m in reversed(before)]
+        lines += [f"{who(m)}: {_clip(m.body, 70)}" for m in reversed(before)]
     return "\n".join(lines)
 
 

@@ -78,6 +78,7 @@ def describe_message(conversation_id: int, user) -> dict | None:
         conversation_id=conversation_id,
         user=user,
         left_at__isnull=True,
+        silenced=False,
         muted=False,
         conversation__room__last_seq__gt=F("last_read_seq"),
     ).exists()

@@ -35,6 +35,11 @@ class ModerationAdapter:
         """What it says, for the queue and the audit log. Never the author."""
         raise NotImplementedError
 
+    def audit_excerpt(self, obj) -> str:
+        """What the audit log keeps of it (read by more people than the queue, and
+        for longer): what it says, unless the content says otherwise."""
+        return self.excerpt(obj)
+
     def is_anonymous(self, obj) -> bool:
         """Shown without its author: sanctions from it act on the alias only."""
         return bool(getattr(obj, "anonymous", False))

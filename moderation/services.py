@@ -223,7 +223,7 @@ def decision_make(
         action=action,
         reason=reason.strip(),
         case=case,
-        excerpt=_excerpt(content),
+        excerpt=adapter_for(content).audit_excerpt(content)[:EXCERPT_LENGTH],
         days=days,
         outcome=outcome,
         **_ref(content),

@@ -10,7 +10,7 @@ import uuid
 from .. import chat
 from ..models import Post
 from .models import Conversation, Participant
-from .services import _create
+from .services import create
 
 
 def conversation_seed(
@@ -25,7 +25,7 @@ def conversation_seed(
     rows = [{"user": starter}] + [
         {"user": o, "hidden_author": o == hidden_author} for o in others
     ]
-    conversation = _create(starter, start_key, rows, **fields)
+    conversation = create(starter, start_key, rows, **fields)
     for index, (author, text) in enumerate(lines):
         chat.message_send(
             room=conversation.room,
@@ -97,7 +97,9 @@ def seed(context: dict) -> None:
             starter=amina,
             others=[poster],
             hidden_author=poster,
+            relay=True,
             relay_post=night,
+            relay_alias=night.alias,
             lines=[
                 (
                     amina,

@@ -43,6 +43,10 @@ class Conversation(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # Kept apart from the post: a relay stays a relay, under the post's alias, even
+    # if the post (or its thread or space) is ever deleted.
+    relay = models.BooleanField(default=False, editable=False)
+    relay_alias = models.PositiveSmallIntegerField(null=True, blank=True)
     revealed = models.BooleanField(default=False)
     # The first message's client id: a form sent twice starts one conversation.
     start_key = models.UUIDField(null=True, blank=True, editable=False)
@@ -67,7 +71,7 @@ class Conversation(models.Model):
 
     @property
     def is_relay(self) -> bool:
-        return self.relay_post_id is not None
+        return self.relay
 
 
 class Participant(models.Model):
@@ -85,6 +89,10 @@ class Participant(models.Model):
     # stretch.
     emailed_seq = models.PositiveIntegerField(default=0)
     muted = models.BooleanField(default=False)
+    # Blocked from here (they blocked the other person): the row still shows them as
+    # in it, to everyone, so nobody learns of the block; they never see it, are never
+    # told of it, and it counts nothing for them.
+    silenced = models.BooleanField(default=False)
     left_at = models.DateTimeField(null=True, blank=True)
     joined = models.DateTimeField(auto_now_add=True)
 

@@ -2,7 +2,8 @@
 
 Only the people in a conversation read it: no role, no moderator, no administrator
 reaches its messages. A moderator sees a message only when a participant reports it,
-and then that message and the few before it (``context_excerpt``), nothing else.
+and then that message and the few before it
+(``forums.moderation_adapters.conversation_excerpt``), nothing else.
 """
 
 from __future__ import annotations
@@ -20,12 +21,14 @@ def participant(user, conversation: Conversation) -> Participant | None:
     """The user's row in the conversation while they are in it (not after leaving)."""
     if not _active(user):
         return None
+    # A page or a socket check loads the rows once with the conversation
+    # (``_participant_rows``); otherwise they are read now, never kept on the object,
+    # so a later question after a block or a leave sees the change.
     rows = getattr(conversation, "_participant_rows", None)
     if rows is None:
         rows = list(conversation.participants.all())
-        conversation._participant_rows = rows
     for row in rows:
-        if row.user_id == user.pk and row.left_at is None:
+        if row.user_id == user.pk and row.left_at is None and not row.silenced:
             return row
     return None
 
@@ -34,33 +37,34 @@ def can_view(user, conversation: Conversation) -> bool:
     return participant(user, conversation) is not None
 
 
-def is_blocked_between(user, others) -> bool:
-    """Does anyone in ``others`` block ``user``, or ``user`` block them?"""
+def blocked_by(user, others) -> set[int]:
+    """Which of ``others`` block ``user``: they are silenced where ``user`` writes
+    to them, and ``user`` is never told."""
     ids = [o.pk for o in others if o.pk != user.pk]
     if not ids:
-        return False
-    return (
-        Block.objects.filter(blocker=user, blocked_id__in=ids).exists()
-        or Block.objects.filter(blocker_id__in=ids, blocked=user).exists()
+        return set()
+    return set(
+        Block.objects.filter(blocker_id__in=ids, blocked=user).values_list(
+            "blocker_id", flat=True
+        )
     )
 
 
+def blocks(user, others) -> list:
+    """Which of ``others`` ``user`` blocked (told only to ``user``)."""
+    ids = set(
+        Block.objects.filter(
+            blocker=user, blocked_id__in=[o.pk for o in others]
+        ).values_list("blocked_id", flat=True)
+    )
+    return [o for o in others if o.pk in ids]
+
+
 def can_send(user, conversation: Conversation) -> bool:
-    """In it (a closed conversation is refused by the chat, which says so). In a
-    conversation of two named people, a block either way stops it; a relay's asker is
-    never refused for a block (the refusal would tell them who the author is): their
-    messages simply wait."""
-    me = participant(user, conversation)
-    if me is None:
-        return False
-    if conversation.is_relay:
-        return True
-    others = [
-        row.user
-        for row in conversation._participant_rows
-        if row.user_id != user.pk and row.left_at is None
-    ]
-    return not (len(others) == 1 and is_blocked_between(user, others))
+    """In it (a closed conversation is refused by the chat, which says so). Nobody is
+    refused for a block: a member who blocked the sender is silenced in the
+    conversation instead, so the sender sees nothing different."""
+    return participant(user, conversation) is not None
 
 
 def can_start(user) -> bool:
@@ -70,8 +74,8 @@ def can_start(user) -> bool:
 
 def can_message(user, other) -> bool:
     """Whether a "Send a private message" link is offered to ``other``: never to
-    oneself or to a closed account. Blocks are checked when sending, where the
-    refusal is worded so that it tells nothing more than the member already knows."""
+    oneself or to a closed account. Blocks are never shown: a member who blocked the
+    writer simply never receives what they write."""
     return (
         _active(user)
         and other is not None

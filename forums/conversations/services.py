@@ -60,6 +60,7 @@ def unread_count(user) -> int:
         cached = Participant.objects.filter(
             user=user,
             left_at__isnull=True,
+            silenced=False,
             muted=False,
             conversation__room__last_seq__gt=F("last_read_seq"),
         ).count()
@@ -86,6 +87,7 @@ def _load(room: Room) -> Conversation | None:
 class ConversationRoomOwner(chat.RoomOwner):
     screened = False
     mentions = False
+    presence = False
 
     def can_view(self, user, room):
         conversation = _load(room)
@@ -102,9 +104,9 @@ class ConversationRoomOwner(chat.RoomOwner):
         """A report from a relay is decided as the safe space's content is: never by
         anyone who leads people. Other conversations go to the moderators."""
         conversation = _load(room)
-        if conversation is not None and conversation.relay_post_id:
+        if conversation is not None and conversation.is_relay:
             post = conversation.relay_post
-            return post.thread.space.organisation, True
+            return (post.thread.space.organisation if post else None), True
         return None, False
 
     def page_url(self, room):
@@ -123,9 +125,7 @@ class ConversationRoomOwner(chat.RoomOwner):
 
     def alias(self, user, room):
         conversation = self._hidden(user, room)
-        if conversation is None or conversation.relay_post is None:
-            return None
-        return conversation.relay_post.alias
+        return conversation.relay_alias if conversation is not None else None
 
     def on_message(self, message):
         conversation = Conversation.objects.get(room_id=message.room_id)
@@ -133,7 +133,9 @@ class ConversationRoomOwner(chat.RoomOwner):
             last_message_at=message.created
         )
         Participant.objects.filter(
-            conversation=conversation, user_id=message.author_id
+            conversation=conversation,
+            user_id=message.author_id,
+            last_read_seq__lt=message.seq,
         ).update(last_read_seq=message.seq)
         unread_forget(
             Participant.objects.filter(conversation=conversation).values_list(
@@ -252,13 +254,13 @@ def _start_key(starter, client_id) -> tuple[uuid.UUID, Conversation | None]:
     return key, Conversation.objects.filter(started_by=starter, start_key=key).first()
 
 
-def _create(starter, key, rows, **fields) -> Conversation:
+def create(starter, key, rows, **fields) -> Conversation:
     """The conversation, its room and its people, or the one this key already made
     (a double tap racing on two workers)."""
     try:
         with transaction.atomic():
             conversation = Conversation.objects.create(
-                room=_new_room(relay=fields.get("relay_post") is not None),
+                room=_new_room(relay=fields.get("relay", False)),
                 started_by=starter,
                 start_key=key,
                 **fields,
@@ -289,7 +291,7 @@ def existing_between(starter, other) -> Conversation | None:
     )
     candidates = (
         Conversation.objects.filter(
-            pk__in=mine, relay_post__isnull=True, room__closes_at__isnull=True
+            pk__in=mine, relay=False, room__closes_at__isnull=True
         )
         .filter(pk__in=theirs)
         .order_by("-pk")
@@ -322,14 +324,15 @@ def conversation_start(
     people = {pk: o for pk, o in people.items() if o.is_active}
     if not people:
         raise Refused(_("Choose at least one member to write to."))
-    blocked = [
-        o for o in people.values() if permissions.is_blocked_between(starter, [o])
-    ]
-    if blocked:
-        names = ", ".join(sorted(_name(o) for o in blocked))
+    mine = permissions.blocks(starter, list(people.values()))
+    if mine:
+        names = ", ".join(sorted(_name(o) for o in mine))
         raise Refused(
-            _("You cannot send private messages to %(names)s.") % {"names": names}
+            _("You blocked %(names)s: unblock them first to write to them.")
+            % {"names": names}
         )
+    # Whoever blocked the starter is in it, silenced: the starter sees no difference.
+    silenced = permissions.blocked_by(starter, list(people.values()))
     if len(people) == 1 and about_post is None and not about_url:
         existing = existing_between(starter, next(iter(people.values())))
         if existing is not None:
@@ -339,10 +342,11 @@ def conversation_start(
     limits = _start_limits(starter, len(people) + 1)
     _check(limits)
     with transaction.atomic():
-        conversation = _create(
+        conversation = create(
             starter,
             key,
-            [{"user": starter}] + [{"user": o} for o in people.values()],
+            [{"user": starter}]
+            + [{"user": o, "silenced": o.pk in silenced} for o in people.values()],
             about_post=about_post,
             about_title=about_title[:200],
             about_url=about_url[:300],
@@ -353,9 +357,13 @@ def conversation_start(
     return conversation
 
 
-def _name(user) -> str:
+def member_name(user) -> str:
+    """A member as conversations name them (their public name)."""
     profile = getattr(user, "profile", None)
     return str(profile.public_name) if profile is not None else str(_("Member"))
+
+
+_name = member_name
 
 
 def open_relay(asker, post) -> Conversation | None:
@@ -378,7 +386,7 @@ def relay_start(*, asker, post, body: str, client_id: str, ip=None) -> Conversat
     The author joins as ``hidden_author``: they see who asked, the asker sees only the
     post's alias. Whatever the author's state (a closed account, a block on the
     asker), the asker sees the same: the relay opens and their message is stored. An
-    author who blocked the asker simply never has it in their inbox.
+    author who blocked the asker is in it silenced: it never reaches them.
     """
     if not permissions.can_ask_author(asker, post):
         raise Refused(_("You cannot write privately to the author of this post."))
@@ -395,16 +403,17 @@ def relay_start(*, asker, post, body: str, client_id: str, ip=None) -> Conversat
     author = post.author
     rows = [{"user": asker}]
     if author is not None:
-        silenced = Block.objects.filter(blocker=author, blocked=asker).exists()
         rows.append(
             {
                 "user": author,
                 "hidden_author": True,
-                "left_at": timezone.now() if silenced else None,
+                "silenced": bool(permissions.blocked_by(asker, [author])),
             }
         )
     with transaction.atomic():
-        conversation = _create(asker, key, rows, relay_post=post)
+        conversation = create(
+            asker, key, rows, relay=True, relay_post=post, relay_alias=post.alias
+        )
         _first_message(conversation, asker, body, client_id, ip)
     for limit in limits:
         ratelimit.record(**limit)
@@ -418,23 +427,36 @@ def add_people(*, by, conversation: Conversation, others: list) -> list:
     _mine(by, conversation)
     if conversation.is_relay or not conversation.room.is_open():
         raise Refused(_("Nobody can be added to this conversation."))
+    Conversation.objects.select_for_update().filter(pk=conversation.pk).first()
     rows = {row.user_id: row for row in conversation.participants.all()}
     current = {pk for pk, row in rows.items() if row.left_at is None}
+    gone = [o for o in others if o.pk in rows and rows[o.pk].left_at is not None]
+    if gone:
+        # Leaving is the member's own choice: nobody brings them back.
+        raise Refused(
+            _("%(names)s left this conversation: write to them in a new one.")
+            % {"names": ", ".join(sorted(_name(o) for o in gone))}
+        )
     new = {o.pk: o for o in others if o.is_active and o.pk not in current}
     if not new:
         raise Refused(_("They are all in the conversation already."))
-    blocked = [o for o in new.values() if permissions.is_blocked_between(by, [o])]
-    if blocked:
-        names = ", ".join(sorted(_name(o) for o in blocked))
+    mine = permissions.blocks(by, list(new.values()))
+    if mine:
+        names = ", ".join(sorted(_name(o) for o in mine))
         raise Refused(
-            _("You cannot send private messages to %(names)s.") % {"names": names}
+            _("You blocked %(names)s: unblock them first to write to them.")
+            % {"names": names}
         )
     _start_limits(by, len(current) + len(new))  # the same size caps as starting
+    # Anyone already in it who blocked a newcomer, or whom a newcomer blocked, is
+    # not told: blocks act one to one, and a group goes on (each can leave it).
+    silenced = permissions.blocked_by(by, list(new.values()))
     for pk, user in new.items():
-        if pk in rows:  # came back after leaving: from where they left off
-            Participant.objects.filter(pk=rows[pk].pk).update(left_at=None, muted=False)
-        else:
-            Participant.objects.create(conversation=conversation, user=user)
+        Participant.objects.get_or_create(
+            conversation=conversation,
+            user=user,
+            defaults={"silenced": pk in silenced},
+        )
     unread_forget(new)
     chat.access_touch_room(conversation.room_id)
     from .tasks import send_conversation_emails
@@ -516,14 +538,48 @@ def reveal(*, user, conversation: Conversation) -> None:
     chat.access_touch_room(conversation.room_id)
 
 
+@transaction.atomic
 def block(*, blocker, blocked) -> Block:
+    """``blocked`` no longer reaches ``blocker`` privately, and is never told.
+
+    The blocker is silenced in their one-to-one conversations with them and in any
+    relay where the blocked member asked the blocker (as its hidden author): those
+    leave the blocker's inbox, and what the blocked member writes there is kept but
+    reaches nobody. Groups go on; the blocker can leave them."""
     if blocked.pk == blocker.pk:
         raise Refused(_("You cannot block yourself."))
     row, _created = Block.objects.get_or_create(blocker=blocker, blocked=blocked)
-    chat.access_touch_user(blocked.pk)
+    for conversation in _shared(blocker, blocked):
+        pair = conversation.participants.filter(left_at__isnull=True).count() == 2
+        if pair:
+            Participant.objects.filter(conversation=conversation, user=blocker).update(
+                silenced=True
+            )
+    unread_forget([blocker.pk])
+    chat.access_touch_user(blocker.pk)
     return row
 
 
+@transaction.atomic
 def unblock(*, blocker, blocked) -> None:
+    """Undone: the conversations the block silenced come back to the blocker."""
     Block.objects.filter(blocker=blocker, blocked=blocked).delete()
-    chat.access_touch_user(blocked.pk)
+    Participant.objects.filter(
+        user=blocker,
+        silenced=True,
+        conversation__in=[c.pk for c in _shared(blocker, blocked)],
+    ).update(silenced=False)
+    unread_forget([blocker.pk])
+    chat.access_touch_user(blocker.pk)
+
+
+def _shared(one, other) -> list[Conversation]:
+    """The conversations both are in (or were written into), relays included."""
+    theirs = Participant.objects.filter(user=other, left_at__isnull=True).values(
+        "conversation_id"
+    )
+    return list(
+        Conversation.objects.filter(
+            participants__user=one, participants__left_at__isnull=True
+        ).filter(pk__in=theirs)
+    )

@@ -51,34 +51,57 @@ def send_conversation_emails(conversation_id: int, seq: int) -> int:
         Participant.objects.filter(
             conversation=conversation,
             left_at__isnull=True,
+            silenced=False,
             muted=False,
             last_read_seq__lt=seq,
             emailed_seq__lte=F("last_read_seq"),
             user__is_active=True,
         )
         .exclude(user_id=message.author_id)
-        .exclude(user__email="")
         .select_related("user__profile")
     )
-    sent = 0
+    sent, failed = 0, []
     for recipient in due:
-        user = recipient.user
         # Claimed before telling: a task run twice tells once.
         if not Participant.objects.filter(
             pk=recipient.pk, emailed_seq__lte=F("last_read_seq")
         ).update(emailed_seq=seq):
             continue
-        # On the phone, if they chose it: that a message waits, nothing more.
-        push.notify(user_id=user.pk, kind=MESSAGE, ref=conversation.pk)
-        prefs = Preferences.objects.filter(user=user).first()
-        if prefs is not None and not prefs.wants(EmailKind.MESSAGE):
+        try:
+            _tell(conversation, recipient, message)
+        except Exception as error:
+            # Given back, whatever went wrong: the next message tells them, and so
+            # does this task when the failed-tasks screen runs it again.
+            Participant.objects.filter(pk=recipient.pk, emailed_seq=seq).update(
+                emailed_seq=recipient.emailed_seq
+            )
+            logger.warning(
+                "conversation %s: user %s not told (%s)",
+                conversation.pk,
+                recipient.user_id,
+                type(error).__name__,
+            )
+            failed.append(error)
             continue
+        sent += 1
+    if failed and not isinstance(failed[0], (OSError, smtplib.SMTPException)):
+        raise failed[0]  # a fault of ours, not the mail server's: the task fails
+    return sent
+
+
+def _tell(conversation: Conversation, recipient: Participant, message) -> None:
+    """One email (if they have an address and want them), then the phone (if they
+    chose it; phone members too): a push goes only once the email went, so a retry
+    never pushes twice."""
+    user = recipient.user
+    prefs = Preferences.objects.filter(user=user).first()
+    if user.email and (prefs is None or prefs.wants(EmailKind.MESSAGE)):
         with (
             translation.override(member_language(user)),
             timezone.override(member_zone(user)),
         ):
             who = message.byline  # the alias for a hidden author, never their name
-            email = build_email(
+            build_email(
                 user=user,
                 kind=EmailKind.MESSAGE,
                 subject=_subject(conversation, recipient, who),
@@ -90,18 +113,6 @@ def send_conversation_emails(conversation_id: int, seq: int) -> int:
                     "to_author": recipient.hidden_author,
                     "url": absolute(conversation.get_absolute_url()),
                 },
-            )
-        try:
-            email.send()
-        except (OSError, smtplib.SMTPException):
-            # The mail server is down or refused it: the claim is given back, so the
-            # next message (or a rerun of this task) tells them; the others go on.
-            Participant.objects.filter(pk=recipient.pk, emailed_seq=seq).update(
-                emailed_seq=recipient.emailed_seq
-            )
-            logger.warning(
-                "conversation %s: email to user %s not sent", conversation.pk, user.pk
-            )
-            continue
-        sent += 1
-    return sent
+            ).send()
+    # On the phone, if they chose it: that a message waits, nothing more.
+    push.notify(user_id=user.pk, kind=MESSAGE, ref=conversation.pk)

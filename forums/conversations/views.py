@@ -17,6 +17,7 @@ from django.core.paginator import Paginator
 from django.db.models import F, OuterRef, Subquery
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -31,6 +32,7 @@ from ..permissions import can_view_post
 from . import permissions, services
 from .forms import AddPeopleForm, MessageForm, StartForm
 from .models import Block, Conversation, Participant
+from .services import member_name as _name
 
 
 def _conversation_or_404(request, pk: int) -> Conversation:
@@ -50,11 +52,6 @@ def _conversation_or_404(request, pk: int) -> Conversation:
     return conversation
 
 
-def _name(user) -> str:
-    profile = getattr(user, "profile", None)
-    return str(profile.public_name) if profile is not None else _("Member")
-
-
 def people(conversation: Conversation, viewer) -> list[dict]:
     """Who else is in it, as this reader may see them. A relay's asker sees only the
     post's alias, whatever the author did (left, blocked them, closed their account):
@@ -65,8 +62,8 @@ def people(conversation: Conversation, viewer) -> list[dict]:
         author = next((r for r in rows if r.hidden_author), None)
         if conversation.revealed and author is not None:
             return [{"name": _name(author.user), "url": profile_url(author.user_id)}]
-        alias = conversation.relay_post.alias if conversation.relay_post else None
-        return [{"name": _("%(alias)s, the author") % {"alias": alias_label(alias)}}]
+        alias = alias_label(conversation.relay_alias)
+        return [{"name": _("%(alias)s, the author") % {"alias": alias}}]
     shown = []
     for row in rows:
         if row.user_id == viewer.pk:
@@ -84,9 +81,19 @@ def people(conversation: Conversation, viewer) -> list[dict]:
 
 def title(conversation: Conversation, viewer, shown: list[dict]) -> str:
     if conversation.is_relay:
-        thread = conversation.relay_post.thread.title if conversation.relay_post else ""
         me = permissions.participant(viewer, conversation)
-        if me is not None and me.hidden_author:
+        hidden = me is not None and me.hidden_author
+        if conversation.relay_post is None:  # the post is gone; the relay stays one
+            if hidden:
+                asker = shown[0]["name"] if shown else _("A member")
+                return _("%(asker)s, about a post of yours since removed") % {
+                    "asker": asker
+                }
+            return _("%(alias)s, the author of a removed post") % {
+                "alias": alias_label(conversation.relay_alias)
+            }
+        thread = conversation.relay_post.thread.title
+        if hidden:
             asker = shown[0]["name"] if shown else _("A member")
             return _("%(asker)s, about your post in “%(thread)s”") % {
                 "asker": asker,
@@ -109,7 +116,9 @@ def inbox(request):
         seq=OuterRef("conversation__room__last_seq"),
     )
     rows = (
-        Participant.objects.filter(user=request.user, left_at__isnull=True)
+        Participant.objects.filter(
+            user=request.user, left_at__isnull=True, silenced=False
+        )
         .select_related(
             "conversation__room",
             "conversation__relay_post__thread",
@@ -490,6 +499,8 @@ def block(request, member: int):
     except services.Refused as refused:
         raise PermissionDenied(refused.message) from None
     back = request.POST.get("next", "")
-    if back.startswith("/") and not back.startswith("//"):
+    if url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return redirect(back)
     return redirect("forums:conversations_blocked")
