@@ -448,6 +448,20 @@ def test_a_block_is_silent_the_blocked_member_sees_nothing_different(
     assert permissions.can_view(peer, pair) and permissions.can_view(peer, again)
 
 
+def test_blocking_from_the_conversation_lands_on_the_inbox(client, pair, people):
+    practitioner, peer, *_ = people
+    client.force_login(peer)
+    page = client.get(pair.get_absolute_url()).content.decode()
+    assert "Block Amina Njeri" in page
+    assert f'name="next" value="{reverse("forums:inbox")}"' in page
+    response = client.post(
+        reverse("forums:conversation_block", args=[practitioner.pk]),
+        {"next": reverse("forums:inbox")},
+    )
+    assert response["Location"] == reverse("forums:inbox")
+    assert client.get(response["Location"]).status_code == 200
+
+
 def test_blocking_from_a_member_page(client, people):
     practitioner, peer, *_ = people
     client.force_login(peer)
