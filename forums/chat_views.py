@@ -32,11 +32,9 @@ def _room_or_404(request, room_id: int):
     room = chat.load_room(room_id)
     if room is None:
         raise Http404
-    if room.kind == RoomKind.CONVERSATION and not chat.can_view_room(
-        request.user, room
-    ):
-        raise Http404  # a private conversation is not there for anyone else
     if not chat.can_view_room(request.user, room):
+        if room.kind == RoomKind.CONVERSATION:
+            raise Http404  # a private conversation is not there for anyone else
         if not request.user.is_authenticated:
             raise PermissionDenied(_("Sign in to read this room."))
         raise PermissionDenied(_("You cannot read this room."))

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Count, F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -289,17 +289,16 @@ def existing_between(starter, other) -> Conversation | None:
     theirs = Participant.objects.filter(user=other, left_at__isnull=True).values(
         "conversation_id"
     )
-    candidates = (
+    return (
         Conversation.objects.filter(
             pk__in=mine, relay=False, room__closes_at__isnull=True
         )
         .filter(pk__in=theirs)
+        .annotate(people=Count("participants"))
+        .filter(people=2)
         .order_by("-pk")
+        .first()
     )
-    for conversation in candidates:
-        if conversation.participants.count() == 2:
-            return conversation
-    return None
 
 
 def conversation_start(
@@ -326,7 +325,7 @@ def conversation_start(
         raise Refused(_("Choose at least one member to write to."))
     mine = permissions.blocks(starter, list(people.values()))
     if mine:
-        names = ", ".join(sorted(_name(o) for o in mine))
+        names = ", ".join(sorted(member_name(o) for o in mine))
         raise Refused(
             _("You blocked %(names)s: unblock them first to write to them.")
             % {"names": names}
@@ -361,9 +360,6 @@ def member_name(user) -> str:
     """A member as conversations name them (their public name)."""
     profile = getattr(user, "profile", None)
     return str(profile.public_name) if profile is not None else str(_("Member"))
-
-
-_name = member_name
 
 
 def open_relay(asker, post) -> Conversation | None:
@@ -435,14 +431,14 @@ def add_people(*, by, conversation: Conversation, others: list) -> list:
         # Leaving is the member's own choice: nobody brings them back.
         raise Refused(
             _("%(names)s left this conversation: write to them in a new one.")
-            % {"names": ", ".join(sorted(_name(o) for o in gone))}
+            % {"names": ", ".join(sorted(member_name(o) for o in gone))}
         )
     new = {o.pk: o for o in others if o.is_active and o.pk not in current}
     if not new:
         raise Refused(_("They are all in the conversation already."))
     mine = permissions.blocks(by, list(new.values()))
     if mine:
-        names = ", ".join(sorted(_name(o) for o in mine))
+        names = ", ".join(sorted(member_name(o) for o in mine))
         raise Refused(
             _("You blocked %(names)s: unblock them first to write to them.")
             % {"names": names}

@@ -32,14 +32,12 @@ from ..permissions import can_view_post
 from . import permissions, services
 from .forms import AddPeopleForm, MessageForm, StartForm
 from .models import Block, Conversation, Participant
-from .services import member_name as _name
+from .services import member_name
 
 
 def _conversation_or_404(request, pk: int) -> Conversation:
     conversation = (
-        Conversation.objects.select_related(
-            "room", "relay_post__thread", "about_post__thread"
-        )
+        Conversation.objects.select_related("room", "relay_post__thread")
         .prefetch_related("participants__user__profile")
         .filter(pk=pk)
         .first()
@@ -61,7 +59,9 @@ def people(conversation: Conversation, viewer) -> list[dict]:
     if conversation.is_relay and me is not None and not me.hidden_author:
         author = next((r for r in rows if r.hidden_author), None)
         if conversation.revealed and author is not None:
-            return [{"name": _name(author.user), "url": profile_url(author.user_id)}]
+            return [
+                {"name": member_name(author.user), "url": profile_url(author.user_id)}
+            ]
         alias = alias_label(conversation.relay_alias)
         return [{"name": _("%(alias)s, the author") % {"alias": alias}}]
     shown = []
@@ -70,7 +70,7 @@ def people(conversation: Conversation, viewer) -> list[dict]:
             continue
         shown.append(
             {
-                "name": _name(row.user),
+                "name": member_name(row.user),
                 "url": profile_url(row.user_id),
                 "left": row.left_at is not None,
                 "pk": row.user_id,
@@ -122,7 +122,6 @@ def inbox(request):
         .select_related(
             "conversation__room",
             "conversation__relay_post__thread",
-            "conversation__about_post__thread",
         )
         .annotate(
             last_body=Subquery(last.values("body")[:1]),
@@ -238,7 +237,7 @@ def conversation_page(
             and Block.objects.filter(
                 blocker=request.user, blocked_id=blockable["pk"]
             ).exists(),
-            "revealed_name": _name(request.user)
+            "revealed_name": member_name(request.user)
             if me.hidden_author and conversation.revealed
             else "",
             "can_add": not conversation.is_relay and room.is_open(),
@@ -269,7 +268,8 @@ def add(request, pk: int):
         else:
             flash.success(
                 request,
-                _("Added: %(names)s.") % {"names": ", ".join(_name(u) for u in added)},
+                _("Added: %(names)s.")
+                % {"names": ", ".join(member_name(u) for u in added)},
             )
             return redirect(conversation.get_absolute_url())
     return conversation_page(request, conversation, add_form=form, status=400)
@@ -410,7 +410,9 @@ def start(request):
         "forums/conversations/start.html",
         {
             "form": form,
-            "chosen": [{"ref": member_ref(u.pk), "name": _name(u)} for u in chosen],
+            "chosen": [
+                {"ref": member_ref(u.pk), "name": member_name(u)} for u in chosen
+            ],
             "about": about,
             "page": {"title": page[0], "url": page[1], "token": page_token}
             if page
@@ -475,7 +477,7 @@ def blocked(request):
     return render(
         request,
         "forums/conversations/blocked.html",
-        {"rows": [{"name": _name(r.blocked), "pk": r.blocked_id} for r in rows]},
+        {"rows": [{"name": member_name(r.blocked), "pk": r.blocked_id} for r in rows]},
     )
 
 
