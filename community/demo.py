@@ -250,9 +250,39 @@ def seed(context: dict) -> None:
         quiet_from=datetime.time(21, 0),
         quiet_until=datetime.time(6, 0),
     )
+    context["departments"] = _departments(orgs, users)
     context["country"] = country
     context["organisations"] = orgs
     context["users"] = users
     context["accounts"] = [(email, role) for email, _n, role, _o in DEMO_USERS] + [
         (f"{phones.shown(number)} (phone)", role)
     ]
+
+
+# Hillside's wards: the facility lead set them up; the midwife works on the labour
+# ward, the QI team member in the newborn unit (the improvement demo spreads a change
+# from one to the other).
+DEPARTMENTS = {
+    "hillside-district-hospital": [
+        ("Labour ward", ["practitioner", "facility.lead"]),
+        ("Newborn unit", ["qi.member"]),
+    ]
+}
+
+
+def _departments(orgs: dict, users: dict) -> dict:
+    from .models import Department
+
+    made = {}
+    for slug, wards in DEPARTMENTS.items():
+        facility = orgs[slug]
+        for name, people in wards:
+            department = Department.objects.filter(facility=facility, name=name).first()
+            if department is None:
+                department = services.department_create(
+                    facility=facility, by=users["facility.lead"], name=name
+                )
+            for key in people:
+                services.department_join(department=department, user=users[key])
+            made[name] = department
+    return made

@@ -118,8 +118,11 @@ def expertise_tags() -> QuerySet[Tag]:
     )
 
 
-def listed_at(facility: Organisation) -> list[dict]:
-    """The listed members of a facility who show it."""
+def listed_at(facility: Organisation, department=None) -> list[dict]:
+    """The listed members of a facility who show it (of one of its departments, when
+    given: the ones who say they work there)."""
     users = Membership.objects.filter(organisation=facility).values("user_id")
     profiles = directory().filter(show_facility=True, user_id__in=users)
+    if department is not None:
+        profiles = profiles.filter(user__department_memberships__department=department)
     return [card(p) for p in profiles]

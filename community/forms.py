@@ -256,3 +256,11 @@ class PushSettingsForm(forms.Form):
                 _("Give both times for quiet hours, or leave both empty.")
             )
         return data
+
+
+class DepartmentForm(forms.Form):
+    name = forms.CharField(
+        label=_("Name of the department"),
+        max_length=120,
+        help_text=_("A ward or unit, e.g. Labour ward, Newborn unit."),
+    )

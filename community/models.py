@@ -182,6 +182,78 @@ class Membership(models.Model):
         return f"{self.get_role_display()} · {self.organisation}"
 
 
+class Department(models.Model):
+    """A ward or unit of a facility: the labour ward, the newborn unit.
+
+    Not a fourth level of the organisation tree: roles, belonging and every count stay
+    at the facility, where groups are large enough that a number or an anonymous post
+    does not point at a person. A department is where work and conversation are
+    scoped (its people, spaces, QI projects, events), so a success in one ward is
+    visible to the next."""
+
+    facility = models.ForeignKey(
+        Organisation,
+        verbose_name=_("facility"),
+        on_delete=models.CASCADE,
+        related_name="departments",
+        limit_choices_to={"level": Level.FACILITY},
+    )
+    name = models.CharField(_("name"), max_length=120)
+    slug = models.SlugField(_("slug"), max_length=120)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["facility", "slug"], name="unique_department_slug"
+            ),
+        ]
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("community:department", args=[self.facility_id, self.slug])
+
+    def clean(self) -> None:
+        if self.facility_id and self.facility.level != Level.FACILITY:
+            raise ValidationError(
+                {"facility": _("Departments are wards or units of a facility.")}
+            )
+
+
+class DepartmentMember(models.Model):
+    """A member says they work in a department of their facility (one or several:
+    staff rotate). Their role stays their facility membership's."""
+
+    department = models.ForeignKey(
+        Department, on_delete=models.CASCADE, related_name="members"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="department_memberships",
+    )
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["department", "user"], name="unique_department_member"
+            )
+        ]
+        verbose_name = _("department member")
+        verbose_name_plural = _("department members")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} · {self.department}"
+
+
 class Profile(models.Model):
     """What a member chooses to say about themselves. Never shown on anonymous posts."""
 

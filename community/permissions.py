@@ -39,6 +39,7 @@ class Cap(StrEnum):
     VIEW_AUDIT_LOG = "view_audit_log"
     TRIAGE_NEEDS = "triage_needs"
     EDIT_INDICATORS = "edit_indicators"
+    MANAGE_DEPARTMENTS = "manage_departments"  # a facility's wards and units
 
 
 _MEMBER = {Cap.PARTICIPATE}
@@ -47,7 +48,9 @@ _QI = _MEMBER | {Cap.ENTER_MEASUREMENTS, Cap.DOCUMENT_IMPROVEMENT}
 ROLE_CAPABILITIES: dict[str, frozenset[Cap]] = {
     Role.PRACTITIONER: frozenset(_MEMBER | {Cap.DOCUMENT_IMPROVEMENT}),
     Role.QI_MEMBER: frozenset(_QI),
-    Role.FACILITY_LEAD: frozenset(_QI | {Cap.SCHEDULE_EVENTS, Cap.PUBLISH_STORIES}),
+    Role.FACILITY_LEAD: frozenset(
+        _QI | {Cap.SCHEDULE_EVENTS, Cap.PUBLISH_STORIES, Cap.MANAGE_DEPARTMENTS}
+    ),
     Role.COACH: frozenset(
         _MEMBER | {Cap.SCHEDULE_EVENTS, Cap.MODERATE_DISTRICT, Cap.VIEW_DISTRICT_DATA}
     ),
@@ -237,6 +240,25 @@ def is_member_within(user: AnyUser, organisation: Organisation) -> bool:
         if organisation.pk in membership.organisation.lineage_ids:
             return True
     return False
+
+
+def works_at(user: AnyUser, facility: Organisation) -> bool:
+    """Does the user hold a membership at ``facility`` itself (the people who may say
+    which of its departments they work in)?"""
+    return any(m.organisation_id == facility.pk for m in _memberships(user))
+
+
+def can_manage_departments(user: AnyUser, facility: Organisation) -> bool:
+    """Add and remove a facility's departments, open their spaces."""
+    return has_capability(user, Cap.MANAGE_DEPARTMENTS, facility)
+
+
+def check_manage_departments(user: AnyUser, facility: Organisation) -> None:
+    if not can_manage_departments(user, facility):
+        raise PermissionDenied(
+            _("Only the facility lead of %(facility)s arranges its departments.")
+            % {"facility": facility}
+        )
 
 
 def role_needed_for(cap: Cap) -> str | None:

@@ -41,7 +41,13 @@ from wagtail import hooks
 
 from . import permissions, zones
 from .conf import absolute, setting
-from .models import Membership, PhoneNumber, Profile, PushSubscription
+from .models import (
+    DepartmentMember,
+    Membership,
+    PhoneNumber,
+    Profile,
+    PushSubscription,
+)
 
 HOOK = "community_personal_data"
 logger = logging.getLogger(__name__)
@@ -310,6 +316,12 @@ def _community_export(user) -> dict[str, list[dict]]:
             Membership.objects.filter(user=user),
             "organisation__name",
             "role",
+            "created",
+        ),
+        "departments": rows(
+            DepartmentMember.objects.filter(user=user),
+            "department__facility__name",
+            "department__name",
             "created",
         ),
         "phone_number": rows(

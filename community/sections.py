@@ -17,6 +17,9 @@ SEARCH_GROUPS_HOOK = "community_search_groups"
 # fn(request, facility) -> HomeSection | None: a block on a facility's public profile
 # (its QI projects, case studies, exchange visits hosted...).
 FACILITY_SECTIONS_HOOK = "community_facility_sections"
+# fn(request, department) -> HomeSection | None: a block on a department's page (its
+# spaces, QI projects and change ideas, events).
+DEPARTMENT_SECTIONS_HOOK = "community_department_sections"
 # fn(request) -> NavItem | None: a link in the site's main navigation.
 NAV_HOOK = "community_nav_items"
 # fn(request, member) -> list[MemberAction]: what a reader can do on a member's page
@@ -78,6 +81,13 @@ def search_groups(request, query: str) -> list[SearchGroup]:
 
 def facility_sections(request, facility) -> list[HomeSection]:
     sections = [fn(request, facility) for fn in hooks.get_hooks(FACILITY_SECTIONS_HOOK)]
+    return sorted((s for s in sections if s is not None), key=lambda s: s.order)
+
+
+def department_sections(request, department) -> list[HomeSection]:
+    sections = [
+        fn(request, department) for fn in hooks.get_hooks(DEPARTMENT_SECTIONS_HOOK)
+    ]
     return sorted((s for s in sections if s is not None), key=lambda s: s.order)
 
 

@@ -10,7 +10,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from . import permissions, zones
-from .models import Membership, Organisation, Profile, Role
+from .models import (
+    Department,
+    DepartmentMember,
+    Membership,
+    Organisation,
+    Profile,
+    Role,
+)
 from .privacy import imitates_an_alias
 
 ALIAS_NAME_ERROR = gettext_lazy(
@@ -246,6 +253,7 @@ def membership_update(
     membership.full_clean()
     membership.save()
     _sync_groups(membership.user)
+    _prune_departments(membership.user)
     if promoted and by is not None:
         _announce_grant(membership, by)
     return membership
@@ -258,6 +266,7 @@ def membership_delete(*, membership: Membership, by=None) -> None:
     user = membership.user
     membership.delete()
     _sync_groups(user)
+    _prune_departments(user)
 
 
 def organisation_create(
@@ -290,3 +299,57 @@ def organisation_set_timezone(
     organisation.full_clean()
     organisation.save(update_fields=["timezone"])
     return organisation
+
+
+# --- Departments -------------------------------------------------------------------
+
+
+def _prune_departments(user) -> None:
+    """A member who no longer belongs to a facility no longer works in its wards."""
+    homes = Membership.objects.filter(user=user).values("organisation_id")
+    DepartmentMember.objects.filter(user=user).exclude(
+        department__facility_id__in=homes
+    ).delete()
+
+
+@transaction.atomic
+def department_create(*, facility: Organisation, by, name: str) -> Department:
+    from django.utils.text import slugify
+
+    permissions.check_manage_departments(by, facility)
+    name = " ".join(name.split())
+    slug = slugify(name)[:120] or "department"
+    if Department.objects.filter(facility=facility, slug=slug).exists():
+        raise ValidationError(
+            {
+                "name": _("%(facility)s already has a department called “%(name)s”.")
+                % {"facility": facility, "name": name}
+            }
+        )
+    department = Department(facility=facility, name=name, slug=slug)
+    department.full_clean()
+    department.save()
+    return department
+
+
+@transaction.atomic
+def department_delete(*, department: Department, by) -> None:
+    """Its spaces, projects and events stay, scoped to the whole facility again."""
+    permissions.check_manage_departments(by, department.facility)
+    department.delete()
+
+
+def department_join(*, department: Department, user) -> DepartmentMember:
+    if not permissions.works_at(user, department.facility):
+        raise PermissionDenied(
+            _("Only members of %(facility)s say which of its departments they work in.")
+            % {"facility": department.facility}
+        )
+    row, _created = DepartmentMember.objects.get_or_create(
+        department=department, user=user
+    )
+    return row
+
+
+def department_leave(*, department: Department, user) -> None:
+    DepartmentMember.objects.filter(department=department, user=user).delete()

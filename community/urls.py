@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import mentions, offline, push_views, views  # noqa: F401 - mentions registers <member:…>
+from . import department_views, mentions, offline, push_views, views  # noqa: F401 - mentions registers <member:…>
 
 app_name = "community"
 
@@ -21,4 +21,29 @@ urlpatterns = [
     path("directory/", views.member_directory, name="directory"),
     path("members/<member:pk>/", views.member_profile, name="member"),
     path("facilities/<int:pk>/", views.facility_profile, name="facility"),
+    path(
+        "facilities/<int:pk>/departments/new/",
+        department_views.department_create,
+        name="department_create",
+    ),
+    path(
+        "facilities/<int:pk>/departments/<slug:slug>/",
+        department_views.department,
+        name="department",
+    ),
+    path(
+        "facilities/<int:pk>/departments/<slug:slug>/remove/",
+        department_views.department_delete,
+        name="department_delete",
+    ),
+    path(
+        "facilities/<int:pk>/departments/<slug:slug>/join/",
+        department_views.department_join,
+        name="department_join",
+    ),
+    path(
+        "facilities/<int:pk>/departments/<slug:slug>/leave/",
+        department_views.department_leave,
+        name="department_leave",
+    ),
 ]

@@ -26,6 +26,7 @@ from . import (
     zones,
 )
 from .conf import setting
+from .department_views import departments_of
 from .forms import DeleteAccountForm, DirectoryFilterForm, ProfileForm, add_errors
 from .models import Level, Organisation
 from .sections import facility_sections, member_actions
@@ -180,6 +181,7 @@ def facility_profile(request, pk: int):
         request,
         "community/facility.html",
         {
+            **departments_of(request, facility),
             "facility": facility,
             "sections": facility_sections(request, facility),
             "members": directory.listed_at(facility)

@@ -182,6 +182,27 @@ def _event(
     )
 
 
+def _department_session(context: dict) -> None:
+    """The newborn unit's own session, on its department page: the labour ward shows
+    it how the handover huddle runs."""
+    newborn = (context.get("departments") or {}).get("Newborn unit")
+    if newborn is None:
+        return
+    users = context["users"]
+    event = _event(
+        by=users["facility.lead"],
+        organiser=newborn.facility,
+        kind=EventKind.LEARNING_SESSION,
+        title="Newborn unit: running the handover huddle",
+        starts_at=_at(6, 14),
+        hours=1,
+        visibility=Visibility.ORGANISATION,
+        tags=["newborn care", "teamwork"],
+        department=newborn,
+    )
+    _register(event, [users["qi.member"], users["practitioner"]])
+
+
 def _register(event: Event, users: list) -> None:
     for user in users:
         if not Registration.objects.filter(event=event, user=user).exists():
@@ -350,6 +371,7 @@ def seed(context: dict) -> None:
             if days < 0:
                 # Several facilities came: attendance counts per facility.
                 _attend(event, by, attendees)
+    _department_session(context)
     _national(users, country)
     _live_webinar(users, country)
     context["events_live_webinar"] = _find(country, LIVE_TITLE)

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from community import zones
-from community.models import Level, validate_timezone
+from community.models import Department, Level, validate_timezone
 
 from . import permissions
 from .models import Event, EventKind, Visibility
@@ -58,6 +58,13 @@ class EventForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=SCHEDULED_KINDS)
     organiser = forms.ModelChoiceField(
         label=_("Organised by"), queryset=None, empty_label=None
+    )
+    department = forms.ModelChoiceField(
+        label=_("For one department"),
+        queryset=Department.objects.none(),
+        required=False,
+        empty_label=_("No: the whole organisation"),
+        help_text=_("A ward's own session shows on that department's page too."),
     )
     title = forms.CharField(label=_("Title"), max_length=200)
     description = forms.CharField(
@@ -122,6 +129,7 @@ class EventForm(forms.Form):
             kwargs["initial"] = {
                 "kind": event.kind,
                 "organiser": event.organiser_id,
+                "department": event.department_id,
                 "title": event.title,
                 "description": event.description,
                 "starts_at": _local_input(event.starts_at, event.timezone),
@@ -141,6 +149,14 @@ class EventForm(forms.Form):
             self.fields["timezone"].initial = str(zones.reader_zone(user))
         organisers = permissions.organisers_for(user)
         self.fields["organiser"].queryset = organisers
+        departments = Department.objects.filter(
+            facility__in=[event.organiser] if event is not None else organisers
+        ).select_related("facility")
+        if departments.exists():
+            self.fields["department"].queryset = departments
+            self.fields["department"].label_from_instance = _department_label
+        else:  # nobody is asked about departments their organisations do not have
+            del self.fields["department"]
         if event is None:
             # Only the kinds this member may schedule, by the rule that would refuse
             # the others, and which organisers hold each.
@@ -190,6 +206,17 @@ class EventForm(forms.Form):
                 _("%(organisation)s cannot organise this kind of event.")
                 % {"organisation": organiser},
             )
+        department = data.get("department")
+        if department is not None and organiser and department.facility != organiser:
+            self.add_error(
+                "department",
+                _("%(department)s is a department of %(facility)s, not of %(org)s.")
+                % {
+                    "department": department.name,
+                    "facility": department.facility,
+                    "org": organiser,
+                },
+            )
         if kind == EventKind.WEBINAR and not data.get("online_url"):
             self.add_error("online_url", _("A webinar needs a join link."))
         if not data.get("place") and not data.get("online_url"):
@@ -214,7 +241,12 @@ class EventForm(forms.Form):
             "visibility": data["visibility"],
             "language": data["language"],
             "allow_anonymous_questions": data["allow_anonymous_questions"],
+            "department": data.get("department"),
         }
+
+
+def _department_label(department) -> str:
+    return f"{department.name} · {department.facility.name}"
 
 
 class QuestionForm(forms.Form):

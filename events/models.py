@@ -71,6 +71,16 @@ class Event(models.Model):
         on_delete=models.PROTECT,
         related_name="events",
     )
+    # A ward's or unit's own session (its huddle, its audit review): shown on the
+    # department's page. Empty: the whole organiser's.
+    department = models.ForeignKey(
+        "community.Department",
+        verbose_name=_("department"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="events",
+    )
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(
         _("description"), blank=True, max_length=10000, help_text=_("Markdown.")

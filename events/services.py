@@ -53,6 +53,7 @@ CALENDAR_FIELDS = frozenset(
 # Changes registered people are told about by email.
 NOTIFIED_FIELDS = frozenset({"starts_at", "ends_at", "place", "online_url"})
 EDITABLE_FIELDS = CALENDAR_FIELDS | {
+    "department",
     "capacity",
     "visibility",
     "language",
@@ -133,6 +134,7 @@ def event_create(
     language: str = "",
     allow_anonymous_questions: bool = False,
     check_permission: bool = True,
+    department=None,
 ) -> Event:
     """Schedule an event. Nobody approves it: the capability map decides who may.
 
@@ -144,6 +146,7 @@ def event_create(
     event = Event(
         kind=kind,
         organiser=organiser,
+        department=department,
         title=title,
         description=description,
         description_html=render(description) if description else "",
@@ -169,6 +172,10 @@ def event_create(
 
 def _validate(event: Event) -> None:
     errors: dict[str, list[str]] = {}
+    if event.department_id and event.department.facility_id != event.organiser_id:
+        errors.setdefault("department", []).append(
+            _("Choose a department of the organising facility.")
+        )
     if event.starts_at and event.ends_at and event.ends_at <= event.starts_at:
         errors.setdefault("ends_at", []).append(_("The end must be after the start."))
     if event.kind == EventKind.WEBINAR and not event.online_url:

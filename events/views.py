@@ -47,7 +47,8 @@ def viewer_zone(request, event: Event | None = None) -> zoneinfo.ZoneInfo:
 
 def _event_or_404(request, pk: int) -> Event:
     event = get_object_or_404(
-        Event.objects.select_related("organiser__parent__parent", "room"), pk=pk
+        Event.objects.select_related("organiser__parent__parent", "room", "department"),
+        pk=pk,
     )
     if not permissions.can_view(request.user, event):
         if not request.user.is_authenticated:

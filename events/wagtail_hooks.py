@@ -5,7 +5,11 @@ from django.utils.translation import gettext as _
 from wagtail import hooks
 from wagtail.permissions import register_permission_policy
 
-from community.sections import HOME_SECTIONS_HOOK, HomeSection
+from community.sections import (
+    DEPARTMENT_SECTIONS_HOOK,
+    HOME_SECTIONS_HOOK,
+    HomeSection,
+)
 
 from .admin import EventPermissionPolicy, EventViewSet  # noqa: E402
 from .conf import setting
@@ -39,6 +43,29 @@ def upcoming_events(request):
             "events": events,
             "zone": viewer_zone(request),
         },
+        order=150,
+    )
+
+
+@hooks.register(DEPARTMENT_SECTIONS_HOOK)
+def department_events(request, department):
+    """A department's page: its own upcoming sessions the reader may see."""
+    from .models import Event, EventStatus
+    from .views import viewer_zone
+
+    events = list(
+        Event.objects.visible_to(request.user)
+        .upcoming()
+        .filter(department=department, status=EventStatus.SCHEDULED)
+        .select_related("organiser")[: setting("HOME_ITEMS")]
+    )
+    if not events:
+        return None
+    return HomeSection(
+        key="events",
+        title=_("Upcoming events"),
+        template="events/sections/upcoming.html",
+        context={"events": events, "zone": viewer_zone(request)},
         order=150,
     )
 

@@ -824,6 +824,43 @@ def _space(slug, name, visibility, org_slug, safe, description, orgs, users) -> 
     return space
 
 
+def _seed_department_space(context: dict) -> None:
+    """The labour ward's space at Hillside, where the newborn unit asks how the
+    handover huddle works."""
+    labour = (context.get("departments") or {}).get("Labour ward")
+    if labour is None:
+        return
+    users = context["users"]
+    space = services.department_space_open(department=labour, by=users["facility.lead"])
+    title = "How we run the handover huddle"
+    if Thread.objects.filter(space=space, title=title).exists():
+        return
+    thread = services.thread_create(
+        space=space,
+        author=users["practitioner"],
+        title=title,
+        body="Ten minutes, standing, at the whiteboard by the desk: yesterday's "
+        "births, this week's oxytocin-in-a-minute rate, and one thing to watch on "
+        "this shift. Nights wanted the board closer to the desk, so we moved it.",
+        tags=["teamwork"],
+        rate_limited=False,
+    )
+    services.post_create(
+        thread=thread,
+        author=users["qi.member"],
+        body="The newborn unit starts next week. Do you write the numbers up before "
+        "the huddle, or during it?",
+        rate_limited=False,
+    )
+    services.post_create(
+        thread=thread,
+        author=users["practitioner"],
+        body="Before: the outgoing in-charge writes them up in the last half hour, "
+        "so the huddle is only talk.",
+        rate_limited=False,
+    )
+
+
 def seed(context: dict) -> None:
     users = context["users"]
     orgs = context["organisations"]
@@ -878,6 +915,7 @@ def seed(context: dict) -> None:
             )
         for index, who, reaction in reactions:
             services.reaction_toggle(post=posts[index], user=users[who], kind=reaction)
+    _seed_department_space(context)
     # The demo's notifications are real (the bell shows them), but nobody needs a
     # flood of emails on the console while the seed runs.
     Notification.objects.filter(pk__gt=first_new, emailed_at__isnull=True).update(

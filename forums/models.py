@@ -63,6 +63,15 @@ class Space(models.Model):
         related_name="forum_spaces",
         help_text=_("Whose space this is; empty for national topic spaces."),
     )
+    # A ward's or unit's space: read by its facility's members, like the facility's.
+    department = models.ForeignKey(
+        "community.Department",
+        verbose_name=_("department"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="forum_spaces",
+    )
     safe_space = models.BooleanField(
         _("safe space"),
         default=False,
@@ -92,6 +101,21 @@ class Space(models.Model):
             raise ValidationError(
                 {"organisation": _("An organisation space needs an organisation.")}
             )
+        if self.department_id:
+            if self.department.facility_id != self.organisation_id:
+                raise ValidationError(
+                    {"department": _("A department's space belongs to its facility.")}
+                )
+            if self.safe_space:
+                # A ward is a few people: "anonymous" there is a guess away.
+                raise ValidationError(
+                    {
+                        "safe_space": _(
+                            "A department is too small a group for anonymous posts: "
+                            "open safe spaces for a district or the country."
+                        )
+                    }
+                )
 
 
 class SpaceMembership(models.Model):

@@ -88,6 +88,43 @@ def space_create(
 
 
 @transaction.atomic
+def department_space_open(*, department, by) -> Space:
+    """A department's space: read and written by its facility's members (like the
+    facility's own), never a safe space. Opening it twice finds the first."""
+    from django.utils.text import slugify
+
+    from community.permissions import check_manage_departments
+
+    facility = department.facility
+    check_manage_departments(by, facility)
+    # Two taps at once: the second waits here, then finds the first one's space.
+    type(department).objects.select_for_update().filter(pk=department.pk).first()
+    existing = Space.objects.filter(department=department).order_by("pk").first()
+    if existing is not None:
+        return existing
+    base = slugify(f"{facility.slug}-{department.slug}")[:110]
+    slug, n = base, 1
+    while Space.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    space = Space(
+        name=f"{department.name} · {facility.name}"[:120],
+        slug=slug,
+        visibility=Visibility.ORGANISATION,
+        organisation=facility,
+        department=department,
+        description=_(
+            "The space of %(department)s at %(facility)s: its people, and anyone "
+            "at the facility who wants to learn from them."
+        )
+        % {"department": department.name, "facility": facility.name},
+    )
+    space.full_clean()
+    space.save()
+    return space
+
+
+@transaction.atomic
 def space_invite(*, space: Space, user, by) -> SpaceMembership:
     """Invite a member to a private space; they see it once they accept."""
     permissions.check_invite(by, space)

@@ -17,6 +17,11 @@ app_name = "forums"
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path(
+        "departments/<int:pk>/space/",
+        views.department_space,
+        name="department_space",
+    ),
     path("feed.atom", PublicThreadsFeed(), name="feed"),
     path("s/<slug:slug>/feed.atom", SpaceThreadsFeed(), name="space_feed"),
     path("s/<slug:slug>/", views.space_detail, name="space"),

@@ -42,7 +42,7 @@ from .models import (
 )
 from .tokens import Expired, read_unsubscribe_token
 
-_SPACE_RELATED = ("organisation__parent__parent",)
+_SPACE_RELATED = ("organisation__parent__parent", "department")
 
 
 def _space(slug: str) -> Space:
@@ -741,3 +741,14 @@ def unsubscribe(request, token: str):
             "resubscribed": resubscribed,
         },
     )
+
+
+@login_required
+@require_POST
+def department_space(request, pk: int):
+    """The facility lead opens a department's space (or finds the one it has)."""
+    from community.models import Department
+
+    department = get_object_or_404(Department.objects.select_related("facility"), pk=pk)
+    space = services.department_space_open(department=department, by=request.user)
+    return redirect(space)

@@ -4,6 +4,7 @@ from django.utils.translation import gettext as _
 from wagtail import hooks
 
 from community.sections import (
+    DEPARTMENT_SECTIONS_HOOK,
     HOME_SECTIONS_HOOK,
     SEARCH_GROUPS_HOOK,
     HomeSection,
@@ -28,6 +29,31 @@ def latest_discussions(request):
         template="forums/sections/latest.html",
         context={"threads": threads},
         order=200,
+    )
+
+
+@hooks.register(DEPARTMENT_SECTIONS_HOOK)
+def department_spaces(request, department):
+    """A department's page: its spaces the reader may read, and for the facility
+    lead a way to open one."""
+    from community.permissions import can_manage_departments
+
+    from .models import Space
+
+    spaces = list(
+        Space.objects.visible_to(request.user)
+        .filter(department=department)
+        .order_by("name")
+    )
+    may_open = not spaces and can_manage_departments(request.user, department.facility)
+    if not (spaces or may_open):
+        return None
+    return HomeSection(
+        key="spaces",
+        title=_("Spaces"),
+        template="forums/sections/department.html",
+        context={"spaces": spaces, "may_open": may_open, "department": department},
+        order=100,
     )
 
 

@@ -399,6 +399,7 @@ def seed(context: dict) -> None:
                         act_reason=why,
                         ended_on=_day(months, index, 24),
                     )
+    _departments(context, projects, months)
     story_project = projects[PROJECTS[0][2]]
     if not StoryPage.objects.filter(project=story_project).exists():
         services.story_publish(
@@ -406,4 +407,111 @@ def seed(context: dict) -> None:
             by=users["facility.lead"],
             indicator=indicators["MNH-03"],
             **STORY,
+        )
+
+
+# Hillside's wards (``community.demo.DEPARTMENTS``): the labour ward runs the two
+# projects above and adopted a shift-handover huddle; the newborn unit, running its own
+# project, now tests the huddle too: a change spreading from one ward to the next.
+HUDDLE = (
+    "Ten-minute huddle at every shift handover",
+    "Yesterday's births and this week's run chart on the ward whiteboard; one thing "
+    "to watch on this shift.",
+    (
+        "Both shifts on the labour ward for two weeks.",
+        "Every handover names one thing to watch, and staff can say this week's rate.",
+        "Day staff kept it to ten minutes; night staff needed the whiteboard moved "
+        "next to the desk.",
+        "Held at 26 of 28 handovers; staff asked for it to stay.",
+        "Kept: the huddle is how each shift now hears the week's numbers.",
+    ),
+)
+NEWBORN_PROJECT = (
+    "Kangaroo mother care for every small baby",
+    "Every preterm or low-birth-weight baby starts kangaroo mother care on the unit.",
+    "from about 40% to 80%",
+    "MNH-10",
+    "Mothers of small babies sat on plastic chairs for a few minutes at a time.",
+    (
+        "A reclining KMC chair beside every cot",
+        "Borrow two reclining chairs from the maternity ward for a month.",
+    ),
+)
+
+
+def _departments(context: dict, projects: dict, months) -> None:
+    wards = context.get("departments") or {}
+    labour, newborn = wards.get("Labour ward"), wards.get("Newborn unit")
+    if labour is None or newborn is None:
+        return
+    users, orgs = context["users"], context["organisations"]
+    facility = orgs[STORY_FACILITY]
+    Project.objects.filter(
+        pk__in=[projects[PROJECTS[0][2]].pk, projects[PROJECTS[1][2]].pk]
+    ).update(department=labour)
+    oxytocin = projects[PROJECTS[0][2]]
+    title, description, (plan, prediction, do, study, why) = HUDDLE
+    huddle = ChangeIdea.objects.filter(project=oxytocin, title=title).first()
+    if huddle is None:
+        huddle = services.change_idea_create(
+            project=oxytocin,
+            by=users["qi.member"],
+            title=title,
+            description=description,
+        )
+        cycle = services.cycle_create(
+            change_idea=huddle,
+            by=users["qi.member"],
+            plan=plan,
+            prediction=prediction,
+            started_on=_day(months, UTEROTONIC_CHANGE_MONTH + 3),
+        )
+        services.cycle_update(
+            cycle=cycle,
+            by=users["qi.member"],
+            plan=plan,
+            prediction=prediction,
+            started_on=cycle.started_on,
+            do_notes=do,
+            study=study,
+            act=Act.ADOPT,
+            act_reason=why,
+            ended_on=_day(months, UTEROTONIC_CHANGE_MONTH + 3, 24),
+        )
+    name, aim, how_much, code, background, (idea_title, idea_text) = NEWBORN_PROJECT
+    unit = Project.objects.filter(facility=facility, title=name).first()
+    if unit is None:
+        unit = services.project_create(
+            facility=facility,
+            department=newborn,
+            by=users["qi.member"],
+            title=name,
+            aim_what=aim,
+            aim_how_much=how_much,
+            aim_by_when=months[-1].replace(year=months[-1].year + 1),
+            indicators=list(Indicator.objects.filter(code=code)),
+            background=background,
+            team_note="The unit's nurses and a paediatric clinical officer",
+        )
+        chair = services.change_idea_create(
+            project=unit, by=users["qi.member"], title=idea_title, description=""
+        )
+        services.cycle_create(
+            change_idea=chair,
+            by=users["qi.member"],
+            plan=idea_text,
+            prediction="Mothers stay in KMC for at least two hours at a time.",
+            started_on=_day(months, len(months) - 2),
+        )
+    if not ChangeIdea.objects.filter(project=unit, spread_from=huddle).exists():
+        spread = services.change_idea_spread(
+            idea=huddle, project=unit, by=users["qi.member"]
+        )
+        services.cycle_create(
+            change_idea=spread,
+            by=users["qi.member"],
+            plan="Day shift on the newborn unit for two weeks, with the KMC hours and "
+            "the temperatures on admission on the whiteboard.",
+            prediction="Each handover names the babies not yet in KMC.",
+            started_on=_day(months, len(months) - 2, 10),
         )

@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from community.models import Organisation
+from community.models import Department, Organisation
 
 from .conf import setting
 from .importer import parse_period
@@ -137,6 +137,7 @@ class ProjectForm(forms.ModelForm):
         model = Project
         fields = [
             "title",
+            "department",
             "aim_what",
             "aim_how_much",
             "aim_by_when",
@@ -154,6 +155,14 @@ class ProjectForm(forms.ModelForm):
 
     def __init__(self, *args, facility, **kwargs):
         super().__init__(*args, **kwargs)
+        if self.instance.facility_id is None:  # the model's checks need it
+            self.instance.facility = facility
+        departments = Department.objects.filter(facility=facility)
+        if departments.exists():
+            self.fields["department"].queryset = departments
+            self.fields["department"].empty_label = _("The whole facility")
+        else:  # a facility without departments is not asked
+            del self.fields["department"]
         self.fields["indicators"].queryset = Indicator.objects.active()
         self.fields["team"].queryset = (
             get_user_model()
@@ -270,3 +279,24 @@ class RegistryFilterForm(forms.Form):
         to_field_name="slug",
         empty_label=_("Any district"),
     )
+
+
+class SpreadForm(forms.Form):
+    """Where a change idea is tried next: another department's project."""
+
+    project = forms.ModelChoiceField(
+        label=_("Try it in"),
+        queryset=Project.objects.none(),
+        empty_label=None,
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, *args, projects, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["project"].queryset = projects
+        self.fields["project"].label_from_instance = _project_label
+
+
+def _project_label(project) -> str:
+    where = project.department.name if project.department else _("whole facility")
+    return f"{project.title} ({where})"

@@ -244,6 +244,16 @@ class Project(models.Model):
         related_name="qi_projects",
         limit_choices_to={"level": Level.FACILITY},
     )
+    # The ward or unit the project is run in (empty: the whole facility).
+    department = models.ForeignKey(
+        "community.Department",
+        verbose_name=_("department"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="qi_projects",
+        help_text=_("The ward or unit it runs in; empty for the whole facility."),
+    )
     title = models.CharField(_("title"), max_length=200)
     aim_what = models.TextField(
         _("aim: what will improve"),
@@ -304,6 +314,10 @@ class Project(models.Model):
     def clean(self) -> None:
         if self.facility_id and self.facility.level != Level.FACILITY:
             raise ValidationError({"facility": _("Projects belong to a facility.")})
+        if self.department_id and self.department.facility_id != self.facility_id:
+            raise ValidationError(
+                {"department": _("Choose a department of the project's facility.")}
+            )
 
 
 class ChangeState(models.TextChoices):
@@ -331,6 +345,18 @@ class ChangeIdea(models.Model):
         editable=False,
     )
     state_reason = models.TextField(_("why"), blank=True, editable=False)
+    # The idea another department of the facility tried first, when this one is its
+    # spread (``services.change_idea_spread``): how a labour ward's success reaches
+    # the newborn unit, and how the facility page follows it.
+    spread_from = models.ForeignKey(
+        "self",
+        verbose_name=_("spread from"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="spreads",
+        editable=False,
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

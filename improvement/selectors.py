@@ -286,3 +286,56 @@ def state_counts(ideas: QuerySet[ChangeIdea]) -> dict[str, int]:
         .values("state")
         .annotate(n=Count("pk", distinct=True))
     }
+
+
+# --- Departments: which ward tried which change ------------------------------------
+
+
+@dataclass
+class Adoption:
+    """A facility's departments against the change ideas its projects tried in them:
+    a row per idea (an idea and its spreads to other wards are one row), a cell per
+    department with the state the idea reached there, or nothing yet."""
+
+    departments: list
+    rows: list[dict]
+
+
+def department_adoption(facility: Organisation, projects) -> Adoption | None:
+    """For the ``projects`` of ``facility`` a reader may see. Two queries, whatever
+    the number of departments, projects and ideas."""
+    from community.models import Department
+
+    departments = list(Department.objects.filter(facility=facility))
+    if not departments:
+        return None
+    ideas = list(
+        ChangeIdea.objects.filter(
+            project__in=projects,
+            project__facility=facility,
+            project__department__isnull=False,
+        )
+        .select_related("project")
+        .order_by("created_at", "pk")
+    )
+    rows: dict[int, dict] = {}
+    for idea in ideas:
+        root = idea.spread_from_id or idea.pk
+        row = rows.setdefault(root, {"title": idea.title, "idea": idea, "cells": {}})
+        if idea.pk == root:
+            row["idea"], row["title"] = idea, idea.title
+        # A ward that tried it in two projects shows its latest.
+        row["cells"][idea.project.department_id] = idea
+    if not rows:
+        return None
+    return Adoption(
+        departments=departments,
+        rows=[
+            {
+                "title": row["title"],
+                "idea": row["idea"],
+                "cells": [row["cells"].get(d.pk) for d in departments],
+            }
+            for row in rows.values()
+        ],
+    )

@@ -11,6 +11,7 @@ import datetime
 import logging
 from collections.abc import Iterable
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -413,10 +414,12 @@ def project_create(
     background: str = "",
     team: Iterable = (),
     team_note: str = "",
+    department=None,
 ) -> Project:
     permissions.check_document(by, facility)
     project = Project(
         facility=facility,
+        department=department,
         title=title,
         aim_what=aim_what,
         aim_how_much=aim_how_much,
@@ -445,8 +448,10 @@ def project_update(
     background: str = "",
     team: Iterable = (),
     team_note: str = "",
+    department=None,
 ) -> Project:
     permissions.check_document(by, project.facility)
+    project.department = department
     project.title = title
     project.aim_what = aim_what
     project.aim_how_much = aim_how_much
@@ -478,6 +483,39 @@ def change_idea_create(
     idea.save()
     Project.objects.filter(pk=project.pk).update(updated_at=timezone.now())
     return idea
+
+
+@transaction.atomic
+def change_idea_spread(*, idea: ChangeIdea, project: Project, by) -> ChangeIdea:
+    """Try ``idea`` in another project of the same facility (another ward's): a new
+    change idea that starts being tested, and remembers where it came from."""
+    permissions.check_document(by, project.facility)
+    source = idea.project
+    if project.facility_id != source.facility_id:
+        raise ValidationError(
+            {"project": _("A change idea spreads within its facility only.")}
+        )
+    root_id = idea.spread_from_id or idea.pk
+    tried = ChangeIdea.objects.filter(project=project).filter(
+        Q(pk=root_id) | Q(spread_from_id=root_id)
+    )
+    if tried.exists():
+        raise ValidationError(
+            {
+                "project": _("“%(project)s” is already trying this change idea.")
+                % {"project": project}
+            }
+        )
+    spread = ChangeIdea(
+        project=project,
+        title=idea.title,
+        description=idea.description,
+        spread_from_id=root_id,
+    )
+    spread.full_clean()
+    spread.save()
+    Project.objects.filter(pk=project.pk).update(updated_at=timezone.now())
+    return spread
 
 
 @transaction.atomic

@@ -24,6 +24,7 @@ urlpatterns = [
     path("projects/<int:pk>/ideas/new/", views.change_idea_create, name="idea_create"),
     path("projects/<int:pk>/story/", views.story_create, name="story_create"),
     path("ideas/<int:pk>/cycles/new/", views.cycle_form, name="cycle_create"),
+    path("ideas/<int:pk>/spread/", views.change_idea_spread, name="idea_spread"),
     path("cycles/<int:cycle_pk>/", views.cycle_form, name="cycle_edit"),
     path("compare/", views.comparison_pick, name="comparison_pick"),
     path("d/<slug:slug>/<str:code>/", views.comparison, name="comparison"),

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -28,6 +29,7 @@ from .forms import (
     MeasurementForm,
     ProjectForm,
     RegistryFilterForm,
+    SpreadForm,
     StoryForm,
 )
 from .models import (
@@ -52,7 +54,8 @@ def _facility(slug: str) -> Organisation:
 
 def _project(pk: int) -> Project:
     return get_object_or_404(
-        Project.objects.select_related("facility__parent__parent"), pk=pk
+        Project.objects.select_related("facility__parent__parent", "department"),
+        pk=pk,
     )
 
 
@@ -138,7 +141,12 @@ def facility_detail(request, slug: str):
         {
             "facility": facility,
             "overview": selectors.facility_overview(facility),
-            "projects": Project.objects.filter(facility=facility).order_by("title"),
+            "projects": Project.objects.filter(facility=facility)
+            .select_related("department")
+            .order_by("title"),
+            "adoption": selectors.department_adoption(
+                facility, Project.objects.filter(facility=facility)
+            ),
             "can_enter": permissions.can_enter_measurements(user, facility),
             "can_document": permissions.can_document(user, facility),
         },
@@ -323,7 +331,11 @@ def registry(request):
 def project_detail(request, pk: int):
     project = _project(pk)
     permissions.check_view_project(request.user, project)
-    ideas = list(ChangeIdea.objects.filter(project=project).prefetch_related("cycles"))
+    ideas = list(
+        ChangeIdea.objects.filter(project=project)
+        .select_related("spread_from__project__department")
+        .prefetch_related("cycles", "spreads__project__department")
+    )
     indicators = list(project.indicators.all())
     user = request.user
     return render(
@@ -341,6 +353,7 @@ def project_detail(request, pk: int):
             "can_publish": permissions.can_publish_story(user, project.facility),
             "can_view_data": permissions.can_view_facility_data(user, project.facility),
             "stories": project.stories.live(),
+            "has_departments": project.facility.departments.exists(),
         },
     )
 
@@ -365,6 +378,7 @@ def project_form(request, slug: str | None = None, pk: int | None = None):
                 "team_note",
             ]
         }
+        data["department"] = form.cleaned_data.get("department")
         try:
             if project:
                 project = services.project_update(
@@ -420,6 +434,50 @@ def change_idea_create(request, pk: int):
             "project": project,
             "heading": _("A change idea for “%(project)s”") % {"project": project},
         },
+    )
+
+
+@login_required
+def change_idea_spread(request, pk: int):
+    """Try an idea another department of the facility tried: pick its project."""
+    idea = get_object_or_404(
+        ChangeIdea.objects.select_related("project__facility", "project__department"),
+        pk=pk,
+    )
+    facility = idea.project.facility
+    permissions.check_view_project(request.user, idea.project)
+    permissions.check_document(request.user, facility)
+    root_id = idea.spread_from_id or idea.pk
+    trying = ChangeIdea.objects.filter(
+        Q(pk=root_id) | Q(spread_from_id=root_id)
+    ).values("project_id")
+    projects = (
+        Project.objects.filter(facility=facility)
+        .exclude(pk__in=trying)
+        .select_related("department")
+        .order_by("department__name", "title")
+    )
+    form = SpreadForm(request.POST or None, projects=projects)
+    if request.method == "POST" and form.is_valid():
+        try:
+            spread = services.change_idea_spread(
+                idea=idea, project=form.cleaned_data["project"], by=request.user
+            )
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _(
+                    "“%(idea)s” is now being tested in %(project)s. Plan its first cycle."
+                )
+                % {"idea": spread.title, "project": spread.project},
+            )
+            return redirect("improvement:cycle_create", pk=spread.pk)
+    return render(
+        request,
+        "improvement/spread_form.html",
+        {"form": form, "idea": idea, "project": idea.project, "any": projects.exists()},
     )
 
 

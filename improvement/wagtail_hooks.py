@@ -4,6 +4,7 @@ from django.utils.translation import gettext as _
 from wagtail import hooks
 
 from community.sections import (
+    DEPARTMENT_SECTIONS_HOOK,
     FACILITY_SECTIONS_HOOK,
     HOME_SECTIONS_HOOK,
     SEARCH_GROUPS_HOOK,
@@ -91,11 +92,66 @@ def facility_improvement(request, facility):
     )
     if not (stories or projects or adopted):
         return None
+    from .selectors import department_adoption
+
+    adoption = department_adoption(
+        facility, Project.objects.visible_to(request.user).filter(facility=facility)
+    )
     return HomeSection(
         key="improvement",
         title=_("Improvement work"),
         template="improvement/sections/facility.html",
-        context={"stories": stories, "projects": projects, "adopted": adopted},
+        context={
+            "stories": stories,
+            "projects": projects,
+            "adopted": adopted,
+            "adoption": adoption,
+        },
+        order=200,
+    )
+
+
+@hooks.register(DEPARTMENT_SECTIONS_HOOK)
+def department_improvement(request, department):
+    """A department's page: its QI projects and change ideas the reader may see, and
+    what other departments of the facility adopted that it has not tried yet."""
+    from . import permissions
+    from .models import ChangeIdea, ChangeState, Project
+
+    visible = Project.objects.visible_to(request.user).filter(
+        facility_id=department.facility_id
+    )
+    projects = list(visible.filter(department=department).order_by("title"))
+    ideas = list(
+        ChangeIdea.objects.filter(project__in=[p.pk for p in projects])
+        .select_related("project")
+        .order_by("project__title", "created_at")
+    )
+    tried = {idea.spread_from_id or idea.pk for idea in ideas}
+    elsewhere = [
+        idea
+        for idea in ChangeIdea.objects.filter(
+            project__in=visible.exclude(department=department).exclude(
+                department__isnull=True
+            ),
+            state__in=[ChangeState.ADOPTED, ChangeState.ADAPTED],
+        )
+        .select_related("project__department")
+        .order_by("-updated_at")[:10]
+        if (idea.spread_from_id or idea.pk) not in tried
+    ]
+    if not (projects or elsewhere):
+        return None
+    return HomeSection(
+        key="improvement",
+        title=_("Improvement work"),
+        template="improvement/sections/department.html",
+        context={
+            "projects": projects,
+            "ideas": ideas,
+            "elsewhere": elsewhere,
+            "can_document": permissions.can_document(request.user, department.facility),
+        },
         order=200,
     )
 
