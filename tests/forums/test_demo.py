@@ -34,3 +34,17 @@ def test_the_demo_coach_reads_a_space_from_her_inbox(seeded_demo, db):
 
     follow = Follow.objects.get(user__email="coach@demo.example", every_post=True)
     assert follow.space is not None
+
+
+def test_the_labour_ward_has_its_space_and_the_newborn_unit_its_session(
+    seeded_demo, db
+):
+    from community.models import Department
+    from events.models import Event
+
+    labour = Department.objects.get(name="Labour ward")
+    space = Space.objects.get(department=labour)
+    assert space.organisation == labour.facility and not space.safe_space
+    assert space.threads.get().posts.count() == 3
+    session = Event.objects.get(department__name="Newborn unit")
+    assert session.organiser == labour.facility

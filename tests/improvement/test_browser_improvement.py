@@ -6,6 +6,8 @@ Chromium runs for this module only, through ``tests.browser.helpers.running_chro
 (see it for why it must not outlive the tests that drive it).
 """
 
+from pathlib import Path
+
 import pytest
 
 from improvement.models import current_month
@@ -153,3 +155,91 @@ def test_re_entering_a_month_shows_the_old_numbers_and_asks(new_page, demo_site)
     assert (
         qi.get_by_role("status").get_by_text("Replaced Early initiation").is_visible()
     )
+
+
+SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "departments"
+PHONE = {"width": 360, "height": 740}
+
+
+def _phone(browser, live_server):
+    context = browser.new_context(
+        base_url=live_server.url,
+        viewport=PHONE,
+        locale="fr-FR",
+        extra_http_headers={"Accept-Language": "fr-FR,fr;q=0.9"},
+    )
+    context.set_default_timeout(TIMEOUT_MS)
+    return context
+
+
+def _fits(page) -> None:
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"{page.url} is {width} px wide"
+
+
+def test_a_change_spreads_from_the_labour_ward_to_the_newborn_unit_on_a_phone(
+    browser, live_server, demo_site
+):
+    """Joseph, in Hillside's newborn unit, sees on his ward's page what the labour
+    ward adopted, tries one of its changes in his own project, and the facility page
+    shows it spreading; the facility lead adds a ward. On a 360 px phone, in French."""
+    from community.models import Organisation
+
+    hillside = Organisation.objects.get(slug="hillside-district-hospital")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    context = _phone(browser, live_server)
+    try:
+        page = context.new_page()
+        login(page, "qi.member@demo.example", PASSWORD)
+        page.goto(f"/community/facilities/{hillside.pk}/")
+        departments = page.locator("section", has=page.locator("#facility-departments"))
+        assert departments.get_by_role("heading", name="Services").is_visible()
+        _fits(page)
+        axe_check(page, context=MAIN)
+        page.screenshot(path=str(SHOTS / "1-facility.png"), full_page=True)
+
+        departments.get_by_role("link", name="Newborn unit").click()
+        assert page.get_by_role("heading", level=1).inner_text() == "Newborn unit"
+        offered = page.locator("li", has_text="Pre-drawn oxytocin syringe")
+        assert "Labour ward" in offered.inner_text()
+        _fits(page)
+        axe_check(page, context=MAIN)
+        page.screenshot(path=str(SHOTS / "2-newborn-unit.png"), full_page=True)
+
+        offered.get_by_role("link", name="L’essayer ici").click()
+        page.get_by_label("Kangaroo mother care for every small baby").check()
+        _fits(page)
+        axe_check(page, context=MAIN)
+        page.screenshot(path=str(SHOTS / "3-try-it.png"), full_page=True)
+        page.get_by_role("button", name="L’essayer là").click()
+        assert "/cycles/new/" in page.url
+        assert "est maintenant testée" in page.locator(".messages").inner_text()
+
+        page.goto("/improvement/f/hillside-district-hospital/")
+        row = page.locator("tr", has_text="Pre-drawn oxytocin syringe")
+        assert row.locator("td").all_inner_texts() == ["Adoptée", "En cours de test"]
+        _fits(page)  # the table scrolls inside its own region
+        axe_check(page, context=MAIN)
+        page.screenshot(path=str(SHOTS / "4-facility-table.png"), full_page=True)
+    finally:
+        context.close()
+
+    context = _phone(browser, live_server)
+    try:
+        lead = context.new_page()
+        login(lead, "facility.lead@demo.example", PASSWORD)
+        lead.goto(f"/community/facilities/{hillside.pk}/departments/new/")
+        lead.get_by_label("Nom du service").fill("Labour ward")
+        lead.get_by_role("button", name="Ajouter le service").click()
+        assert "a déjà un service appelé" in lead.locator("main").inner_text()
+        assert lead.get_by_label("Nom du service").input_value() == "Labour ward"
+        _fits(lead)
+        axe_check(lead, context=MAIN)
+        lead.screenshot(path=str(SHOTS / "5-name-taken.png"), full_page=True)
+        lead.get_by_label("Nom du service").fill("Maternité")
+        lead.get_by_role("button", name="Ajouter le service").click()
+        assert lead.get_by_role("heading", level=1).inner_text() == "Maternité"
+        lead.get_by_role("button", name="Ouvrir un espace pour ce service").click()
+        assert "Maternité · Hillside District Hospital" in lead.title()
+    finally:
+        context.close()

@@ -74,3 +74,28 @@ def test_hillside_breastfeeding_is_one_month_short_of_a_shift(seeded):
     assert chart.notes == []
     above = [p for p in chart.points[-5:] if p.value > chart.median]
     assert len(above) == 5 and chart.points[-6].value < chart.median
+
+
+def test_hillside_has_two_wards_and_a_change_spreading_between_them(seeded):
+    from improvement.selectors import department_adoption
+
+    hillside = seeded["organisations"][demo.STORY_FACILITY]
+    adoption = department_adoption(hillside, Project.objects.all())
+    assert [d.name for d in adoption.departments] == ["Labour ward", "Newborn unit"]
+    states = {
+        row["title"]: [c.state if c else None for c in row["cells"]]
+        for row in adoption.rows
+    }
+    assert states[demo.HUDDLE[0]] == [ChangeState.ADOPTED, ChangeState.TESTING]
+    spread = ChangeIdea.objects.get(spread_from__isnull=False)
+    assert spread.project.department.name == "Newborn unit"
+    assert spread.spread_from.project.department.name == "Labour ward"
+    assert spread.cycles.count() == 1
+    people = {
+        d.name: sorted(m.user.email for m in d.members.select_related("user"))
+        for d in adoption.departments
+    }
+    assert people == {
+        "Labour ward": ["facility.lead@demo.example", "practitioner@demo.example"],
+        "Newborn unit": ["qi.member@demo.example"],
+    }
