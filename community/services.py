@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -328,7 +328,16 @@ def department_create(*, facility: Organisation, by, name: str) -> Department:
         )
     department = Department(facility=facility, name=name, slug=slug)
     department.full_clean()
-    department.save()
+    try:
+        with transaction.atomic():
+            department.save()
+    except IntegrityError:  # the same name, added a moment ago by another request
+        raise ValidationError(
+            {
+                "name": _("%(facility)s already has a department called “%(name)s”.")
+                % {"facility": facility, "name": name}
+            }
+        ) from None
     return department
 
 

@@ -496,6 +496,8 @@ def change_idea_spread(*, idea: ChangeIdea, project: Project, by) -> ChangeIdea:
             {"project": _("A change idea spreads within its facility only.")}
         )
     root_id = idea.spread_from_id or idea.pk
+    # Two taps at once: the second waits for the first, then finds its copy.
+    Project.objects.select_for_update().filter(pk=project.pk).first()
     tried = ChangeIdea.objects.filter(project=project).filter(
         Q(pk=root_id) | Q(spread_from_id=root_id)
     )

@@ -6,6 +6,7 @@ import datetime
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
 from django.urls import reverse
 
 from community import services as community
@@ -508,3 +509,43 @@ def test_the_download_holds_the_departments_one_works_in(world, wards, practitio
     community.department_join(department=wards[0], user=practitioner)
     rows = export(practitioner)["community"]["departments"]
     assert [r["department__name"] for r in rows] == ["Labour ward"]
+
+
+# --- Two taps at once -----------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    connection.vendor == "sqlite",
+    reason="SQLite serialises writers; the row locks matter on PostgreSQL",
+)
+def test_double_taps_on_two_workers_make_one_ward_one_space_one_spread(
+    world, facility_lead, indicator
+):
+    from tests.races import at_once
+
+    assert at_once(
+        lambda: community.department_create(
+            facility=world.facility, by=facility_lead, name="Labour ward"
+        ),
+        ValidationError,
+    ) == ["already"] * 3 + ["counted"]
+    labour = Department.objects.get()
+    newborn = community.department_create(
+        facility=world.facility, by=facility_lead, name="Newborn unit"
+    )
+    at_once(
+        lambda: forums.department_space_open(department=labour, by=facility_lead),
+        ValidationError,
+    )
+    assert Space.objects.filter(department=labour).count() == 1
+    source = _project(world.facility, facility_lead, indicator, "Oxytocin", labour)
+    target = _project(world.facility, facility_lead, indicator, "KMC", newborn)
+    idea = _adopted(source, facility_lead)
+    assert at_once(
+        lambda: improvement.change_idea_spread(
+            idea=idea, project=target, by=facility_lead
+        ),
+        ValidationError,
+    ) == ["already"] * 3 + ["counted"]
+    assert ChangeIdea.objects.filter(project=target).count() == 1
