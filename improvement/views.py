@@ -457,7 +457,14 @@ def change_idea_spread(request, pk: int):
         .select_related("department")
         .order_by("department__name", "title")
     )
-    form = SpreadForm(request.POST or None, projects=projects)
+    # "Try it here" on a ward's page: that ward's project comes chosen.
+    here = request.GET.get("department", "")
+    chosen = projects.filter(department_id=here).first() if here.isdigit() else None
+    form = SpreadForm(
+        request.POST or None,
+        projects=projects,
+        initial={"project": chosen.pk} if chosen else None,
+    )
     if request.method == "POST" and form.is_valid():
         try:
             spread = services.change_idea_spread(

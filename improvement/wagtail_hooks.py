@@ -150,6 +150,7 @@ def department_improvement(request, department):
             "projects": projects,
             "ideas": ideas,
             "elsewhere": elsewhere,
+            "department": department,
             "can_document": permissions.can_document(request.user, department.facility),
         },
         order=200,
