@@ -968,3 +968,43 @@ def test_the_data_download_holds_their_conversations_and_blocks(pair, people):
         "Kofi Mensah"
     )
     assert any(m["body"].startswith("Can you send") for m in data["chat_messages"])
+
+
+def test_someone_added_later_does_not_learn_a_thread_they_cannot_read(
+    client, people, spaces, world
+):
+    """A conversation about a post in the district's space names that thread only to
+    the people who may read it: a member added from another district reads the
+    messages, not the title of a space closed to them."""
+    from community.models import Role
+    from tests.factories import member
+
+    practitioner, peer, *_ = people
+    thread = services.thread_create(
+        space=spaces.district,
+        author=peer,
+        title="Stock-outs at North Clinic",
+        body="We ran out again.",
+    )
+    post = thread.posts.get()
+    conversation = _start(
+        practitioner,
+        peer,
+        about_post=post,
+        about_title=thread.title,
+        about_url=post.get_absolute_url(),
+    )
+    south = named(member(Role.PRACTITIONER, world.other_facility), "Esi Boateng")
+    _settled(south)
+    client.force_login(practitioner)
+    client.post(f"{conversation.get_absolute_url()}add/", {"add-names": "Esi Boateng"})
+    assert permissions.can_view(south, conversation)
+    assert (
+        "Stock-outs at North Clinic"
+        in client.get(conversation.get_absolute_url()).content.decode()
+    )
+    client.force_login(south)
+    page = client.get(conversation.get_absolute_url()).content.decode()
+    assert "Can you send me your checklist?" in page
+    assert "Stock-outs at North Clinic" not in page
+    assert post.get_absolute_url() not in page
