@@ -12,6 +12,7 @@ import math
 import uuid
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F
@@ -332,15 +333,25 @@ def conversation_start(
         )
     # Whoever blocked the starter is in it, silenced: the starter sees no difference.
     silenced = permissions.blocked_by(starter, list(people.values()))
-    if len(people) == 1 and about_post is None and not about_url:
-        existing = existing_between(starter, next(iter(people.values())))
-        if existing is not None:
-            with transaction.atomic():
-                _first_message(existing, starter, body, client_id, ip)
-            return existing
-    limits = _start_limits(starter, len(people) + 1)
-    _check(limits)
+    one_to_one = len(people) == 1 and about_post is None and not about_url
     with transaction.atomic():
+        if one_to_one:
+            other = next(iter(people.values()))
+            # Two starts at once between the same two people (two devices, or each
+            # writing to the other) queue here, and the second finds the first's.
+            list(
+                get_user_model()
+                .objects.select_for_update()
+                .filter(pk__in=[starter.pk, other.pk])
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
+            existing = existing_between(starter, other)
+            if existing is not None:
+                _first_message(existing, starter, body, client_id, ip)
+                return existing
+        limits = _start_limits(starter, len(people) + 1)
+        _check(limits)
         conversation = create(
             starter,
             key,

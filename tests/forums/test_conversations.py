@@ -160,6 +160,31 @@ def test_a_double_tap_on_two_workers_starts_one(people):
     assert ChatMessage.objects.count() == 1
 
 
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    connection.vendor == "sqlite",
+    reason="SQLite serialises writers; the row locks matter on PostgreSQL",
+)
+def test_two_people_writing_to_each_other_at_once_share_one_conversation(people):
+    """Two devices of one member, and the other member writing back, all at once:
+    one conversation between the two, holding every message."""
+    from tests.races import at_once
+
+    practitioner, peer, *_ = people
+    turn = iter([practitioner, practitioner, peer, peer])
+
+    def start():
+        starter = next(turn)
+        other = peer if starter == practitioner else practitioner
+        conversations.conversation_start(
+            starter=starter, others=[other], body="Hi", client_id=_cid()
+        )
+
+    assert at_once(start, conversations.Refused) == ["counted"] * 4
+    assert Conversation.objects.count() == 1
+    assert ChatMessage.objects.count() == 4
+
+
 def test_a_group_has_at_most_eight_people(people, world):
     from community.models import Role
     from tests.factories import member
