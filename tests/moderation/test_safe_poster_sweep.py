@@ -158,10 +158,12 @@ def private_texts() -> dict[str, set[int]]:
     }
 
 
-@pytest.mark.django_db
-def test_nobody_finds_the_anonymous_poster_anywhere(seeded_demo, in_memory_layer):
-    """The same walk also looks for the demo's private conversations: no one outside
-    one (moderators and administrators included) finds a word of it anywhere."""
+# The walk is shared out in this many tests, so parallel workers split it.
+CHUNKS = 4
+
+
+def sweep_plan() -> dict:
+    """What every role's walk starts from and looks for (read from the demo)."""
     from forums.conversations.models import Conversation
 
     User = get_user_model()
@@ -203,7 +205,31 @@ def test_nobody_finds_the_anonymous_poster_anywhere(seeded_demo, in_memory_layer
     others = User.objects.exclude(pk=poster.pk).filter(email__endswith="@demo.example")
     roles = [(None, "visitor")] + [(u, u.email) for u in others.order_by("email")]
     assert len(roles) >= 10
-    for account, label in roles:
+    return {
+        "poster": poster,
+        "priority": priority,
+        "seeds": seeds,
+        "texts": texts,
+        "roles": roles,
+    }
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("chunk", range(CHUNKS))
+def test_nobody_finds_the_anonymous_poster_anywhere(
+    seeded_demo, in_memory_layer, chunk
+):
+    """Every demo role (a quarter of them per test) walks the site. The same walk
+    also looks for the demo's private conversations: no one outside one (moderators
+    and administrators included) finds a word of it anywhere."""
+    plan = sweep_plan()
+    poster, seeds, priority, texts = (
+        plan["poster"],
+        plan["seeds"],
+        plan["priority"],
+        plan["texts"],
+    )
+    for account, label in plan["roles"][chunk::CHUNKS]:
         client = Client()
         client.role = label
         if account is not None:
@@ -232,7 +258,15 @@ def test_nobody_finds_the_anonymous_poster_anywhere(seeded_demo, in_memory_layer
             for part in ("/t/", "/chat/", ".atom", "/admin/", "/django-admin/"):
                 assert part in walked, part
 
-    # Control: the same walk does find a named author, so silence above means something.
+
+@pytest.mark.django_db
+def test_the_same_walk_does_find_a_named_author_and_ones_own_words(
+    seeded_demo, in_memory_layer
+):
+    """Control: silence above means something."""
+    plan = sweep_plan()
+    seeds, priority, texts = plan["seeds"], plan["priority"], plan["texts"]
+    User = get_user_model()
     named = User.objects.select_related("profile").get(email="coach@demo.example")
     client = Client()
     client.role = "practitioner"
