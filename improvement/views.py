@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from community.forms import add_errors
 from community.models import Level, Organisation
+from community.permissions import can_manage_departments
 
 from . import importer, permissions, selectors, services
 from .conf import setting
@@ -149,6 +150,8 @@ def facility_detail(request, slug: str):
             ),
             "can_enter": permissions.can_enter_measurements(user, facility),
             "can_document": permissions.can_document(user, facility),
+            "departments": list(facility.departments.all()),
+            "can_manage_departments": can_manage_departments(user, facility),
         },
     )
 

@@ -142,6 +142,21 @@ def department_improvement(request, department):
     ]
     if not (projects or elsewhere):
         return None
+    from .models import Indicator
+
+    # The department's indicators: those its projects track, charted from the
+    # facility's monthly numbers (the registers are the facility's), for readers of
+    # the facility's data.
+    indicators = (
+        list(
+            Indicator.objects.filter(projects__in=[p.pk for p in projects])
+            .distinct()
+            .order_by("code")
+        )
+        if projects
+        and permissions.can_view_facility_data(request.user, department.facility)
+        else []
+    )
     return HomeSection(
         key="improvement",
         title=_("Improvement work"),
@@ -150,6 +165,8 @@ def department_improvement(request, department):
             "projects": projects,
             "ideas": ideas,
             "elsewhere": elsewhere,
+            "indicators": indicators,
+            "facility_slug": department.facility.slug,
             "department": department,
             "can_document": permissions.can_document(request.user, department.facility),
         },

@@ -434,6 +434,14 @@ def test_a_ward_page_offers_what_other_wards_adopted(
     page = client.get(newborn.get_absolute_url()).content.decode()
     assert "Adopted in other departments, not tried here yet" in page
     assert reverse("improvement:idea_spread", args=[idea.pk]) in page
+    # The ward's indicators: those its projects track, charted for the facility,
+    # for readers of the facility's data only (a shared project is read by all).
+    chart = reverse("improvement:chart", args=[world.facility.slug, indicator.code])
+    assert chart in page
+    improvement.project_share(project=source, by=facility_lead, shared=True)
+    client.force_login(member(Role.PRACTITIONER, world.sibling_facility))
+    elsewhere = client.get(labour.get_absolute_url()).content.decode()
+    assert source.get_absolute_url() in elsewhere and chart not in elsewhere
     # A coach over the district sees the work, and is not offered to change it.
     client.force_login(member(Role.COACH, world.district))
     page = client.get(newborn.get_absolute_url()).content.decode()
