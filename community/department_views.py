@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from . import directory, permissions, services
 from .forms import DepartmentForm, add_errors
 from .models import Department, DepartmentMember, Level, Organisation
+from .privacy import people_count
 from .sections import department_sections
 
 
@@ -50,6 +51,8 @@ def departments_of(request, facility: Organisation) -> dict:
         )
     for department in departments:
         department.mine = department.pk in mine
+        # A ward is small: below the group size its head count is "a few".
+        department.people_shown = people_count(department.people)
     return {
         "departments": departments,
         "can_manage_departments": permissions.can_manage_departments(user, facility),

@@ -161,6 +161,24 @@ def test_who_may_say_they_work_in_a_department(client, world, wards, as_role, ro
         assert not DepartmentMember.objects.filter(user=user).exists()
 
 
+def test_a_wards_head_count_is_a_few_below_the_group_size(
+    client, world, wards, practitioner, qi_member, facility_lead
+):
+    labour, _newborn = wards
+    for user in (practitioner, qi_member, facility_lead):
+        community.department_join(department=labour, user=user)
+    page = client.get(reverse("community:facility", args=[world.facility.pk]))
+    text = page.content.decode()
+    assert "a few people say they work here" in text
+    assert "3 people" not in text
+    for _n in range(2):
+        community.department_join(
+            department=labour, user=member(Role.PRACTITIONER, world.facility)
+        )
+    page = client.get(reverse("community:facility", args=[world.facility.pk]))
+    assert "5 people say they work here" in page.content.decode()
+
+
 def test_a_department_is_found_only_under_its_own_facility(client, world, wards):
     labour, _newborn = wards
     assert client.get(labour.get_absolute_url()).status_code == 200
