@@ -217,6 +217,12 @@ class RoomOwner:
         """The alias an anonymous sender carries here; None: the room's next one."""
         return None
 
+    def may_write_named(self, user, room: Room) -> bool:
+        """Whether this member could write here under their name instead. A relay's
+        hidden author cannot without sharing it, so a refusal of their anonymous
+        message must not suggest it."""
+        return True
+
     def on_message(self, message: ChatMessage) -> None:
         """Called inside the storing transaction, after the message is saved."""
 
@@ -417,7 +423,10 @@ def _message_send(
         raise ChatError("not_allowed", _("You cannot send messages in this room."))
     try:
         moderation_permissions.check_can_chat(
-            author, anonymous=anonymous, area=room.space if room.space_id else room
+            author,
+            anonymous=anonymous,
+            area=room.space if room.space_id else room,
+            named_possible=not anonymous or owner.may_write_named(author, room),
         )
     except PermissionDenied as denied:
         raise ChatError("not_allowed", str(denied)) from None

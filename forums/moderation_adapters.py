@@ -81,6 +81,9 @@ class ChatMessageAdapter(ModerationAdapter):
             return conversation_excerpt(obj)
         return obj.body
 
+    def named_possible(self, obj) -> bool:
+        return chat.owner_of(obj.room).may_write_named(obj.author, obj.room)
+
     def audit_excerpt(self, obj) -> str:
         if obj.room.kind == RoomKind.CONVERSATION:
             # The audit log is read by the national team, not only by whoever

@@ -58,10 +58,26 @@ def _intro(adapter, content) -> str:
     return text % {"what": what, "place": place}
 
 
-def _sanction_words(action: str, *, alias_only: bool, period: str) -> str:
+def _sanction_words(
+    action: str, *, alias_only: bool, period: str, named_possible: bool = True
+) -> str:
     if action == Action.WARN:
         return _("What they decided: a warning. You can post as before.")
-    if alias_only:
+    if alias_only and not named_possible:
+        # A relay's hidden author: writing under their name would share who they are.
+        words = {
+            Action.MUTE: _(
+                "What they decided: you cannot send anonymous messages here %(period)s."
+            ),
+            Action.SUSPEND: _(
+                "What they decided: you cannot write anonymously here %(period)s."
+            ),
+            Action.REQUIRE_REVIEW: _(
+                "What they decided: %(period)s, a moderator will check what you post "
+                "anonymously here before others see it."
+            ),
+        }
+    elif alias_only:
         words = {
             Action.MUTE: _(
                 "What they decided: you cannot send anonymous chat messages in this "
@@ -129,6 +145,7 @@ def decision_text(*, adapter, content, decision, sanction=None) -> str:
                 decision.action,
                 alias_only=bool(sanction and sanction.alias_only),
                 period=_period(sanction),
+                named_possible=adapter.named_possible(content),
             )
         )
     decided.append(_content_words(decision.action, decision.outcome, what))

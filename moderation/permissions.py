@@ -63,11 +63,16 @@ def check_flag(user, content) -> None:
         raise PermissionDenied(_("You may not flag this."))
 
 
-def check_can_post(user, *, anonymous: bool = False, area=None) -> None:
+def check_can_post(
+    user, *, anonymous: bool = False, area=None, named_possible: bool = True
+) -> None:
     """Raised for a member whose posting is suspended (with when it ends).
 
     ``area`` is where the content goes (the space, the room): a suspension decided on
     anonymous content stops anonymous posting there and nothing else.
+    ``named_possible=False`` where writing under one's name is not a way on (a
+    relay's hidden author would be sharing who they are): the refusal does not
+    suggest it.
     """
     sanction = policy.active_sanction(
         user, "suspension", anonymous=anonymous, place=area
@@ -79,6 +84,8 @@ def check_can_post(user, *, anonymous: bool = False, area=None) -> None:
                     "A moderator has paused anonymous posting by you here for now. "
                     "You can still post under your name."
                 )
+                if named_possible
+                else _("A moderator has paused anonymous posting by you here for now.")
             )
         if sanction.ends:
             from django.utils.formats import date_format
@@ -91,8 +98,10 @@ def check_can_post(user, *, anonymous: bool = False, area=None) -> None:
         raise PermissionDenied(_("Your posting is suspended."))
 
 
-def check_can_chat(user, *, anonymous: bool = False, area=None) -> None:
-    check_can_post(user, anonymous=anonymous, area=area)
+def check_can_chat(
+    user, *, anonymous: bool = False, area=None, named_possible: bool = True
+) -> None:
+    check_can_post(user, anonymous=anonymous, area=area, named_possible=named_possible)
     mute = policy.active_sanction(user, "mute", anonymous=anonymous, place=area)
     if mute is not None and mute.alias_only:
         raise PermissionDenied(
@@ -100,6 +109,8 @@ def check_can_chat(user, *, anonymous: bool = False, area=None) -> None:
                 "A moderator has paused anonymous messages by you here for now. "
                 "You can still write under your name."
             )
+            if named_possible
+            else _("A moderator has paused anonymous messages by you here for now.")
         )
     if mute is not None:
         raise PermissionDenied(_("You are muted in chat for now."))

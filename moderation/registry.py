@@ -40,6 +40,12 @@ class ModerationAdapter:
         for longer): what it says, unless the content says otherwise."""
         return self.excerpt(obj)
 
+    def named_possible(self, obj) -> bool:
+        """Could the author write this under their name instead? Not a relay's
+        hidden author (it would share who they are): what they are told about an
+        anonymous-only sanction must not suggest it."""
+        return True
+
     def is_anonymous(self, obj) -> bool:
         """Shown without its author: sanctions from it act on the alias only."""
         return bool(getattr(obj, "anonymous", False))

@@ -124,6 +124,9 @@ class ConversationRoomOwner(chat.RoomOwner):
     def sends_anonymously(self, user, room, requested):
         return self._hidden(user, room) is not None
 
+    def may_write_named(self, user, room):
+        return self._hidden(user, room) is None
+
     def alias(self, user, room):
         conversation = self._hidden(user, room)
         return conversation.relay_alias if conversation is not None else None

@@ -1033,3 +1033,27 @@ def test_someone_added_later_does_not_learn_a_thread_they_cannot_read(
     assert "Can you send me your checklist?" in page
     assert "Stock-outs at North Clinic" not in page
     assert post.get_absolute_url() not in page
+
+
+@pytest.mark.parametrize("action", ["mute", "suspend"])
+def test_a_relays_author_is_never_told_to_write_under_their_name(
+    relay, people, moderator, action
+):
+    """Elsewhere an anonymous-only sanction says "you can still write under your
+    name". In a relay that would be sharing who they are: neither the notice nor the
+    refusal of their next message suggests it."""
+    from moderation import services as moderation_services
+    from moderation.models import Notice
+
+    qi_member = people[2]
+    answer = _send(relay, qi_member, "Leave me alone")
+    moderation_services.decision_make(
+        content=answer, moderator=moderator, action=action, reason="Be kind"
+    )
+    notice = Notice.objects.filter(user=qi_member).latest("pk").text
+    assert "anonymous" in notice and "here" in notice
+    assert "under your name" not in notice
+    with pytest.raises(chat.ChatError) as refused:
+        _send(relay, qi_member, "One more thing")
+    assert "paused anonymous" in str(refused.value)
+    assert "under your name" not in str(refused.value)
