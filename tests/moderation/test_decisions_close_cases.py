@@ -137,6 +137,9 @@ def test_review_the_authors_next_posts_closes_the_case_and_the_review_goes_on(
     assert decision.days == 3 and decision.outcome == Outcome.HIDDEN
     log = client.get("/moderation/audit/").content.decode()
     assert "Review the author&#x27;s next posts (3 days); content hidden" in log
+    # Content is named by its kind and words, never its sequential database id (the
+    # site's addresses are opaque so that the order of posts does not show).
+    assert f"#{post.pk}" not in log and f"post #{decision.object_id}" not in log
     # The sanction is what goes on: the author's next post waits for a moderator.
     sanction = Sanction.objects.get()
     assert sanction.decision == decision and sanction.ends > timezone.now()
