@@ -25,14 +25,11 @@ from community.permissions import (
     how_to_gain,
     is_active_superuser,
     organisations_where,
+    works_at,
 )
 
 if TYPE_CHECKING:
     from .models import Project
-
-
-def _member_of(user, facility: Organisation) -> bool:
-    return any(org.pk == facility.pk for org in home_organisations(user))
 
 
 # --- Facility data ----------------------------------------------------------------------
@@ -41,7 +38,7 @@ def _member_of(user, facility: Organisation) -> bool:
 def can_view_facility_data(user, facility: Organisation) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
-    if is_active_superuser(user) or _member_of(user, facility):
+    if is_active_superuser(user) or works_at(user, facility):
         return True
     return has_capability(user, Cap.VIEW_DISTRICT_DATA, facility)
 
@@ -60,7 +57,7 @@ def entry_refusal(user, facility: Organisation) -> str:
         "You may not enter data for %(facility)s: its QI team and facility lead enter "
         "its monthly data."
     ) % {"facility": facility}
-    if _member_of(user, facility):
+    if works_at(user, facility):
         return f"{reason} {how_to_gain(Cap.ENTER_MEASUREMENTS, facility)}"
     return reason
 

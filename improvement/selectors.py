@@ -291,6 +291,22 @@ def state_counts(ideas: QuerySet[ChangeIdea]) -> dict[str, int]:
 # --- Departments: which ward tried which change ------------------------------------
 
 
+def idea_family(idea: ChangeIdea) -> QuerySet[ChangeIdea]:
+    """The idea as first tried and every copy of it spread to another project."""
+    root = idea.spread_from_id or idea.pk
+    return ChangeIdea.objects.filter(Q(pk=root) | Q(spread_from_id=root))
+
+
+def spread_targets(idea: ChangeIdea) -> QuerySet[Project]:
+    """The projects of the idea's facility not trying it yet: where it may go next."""
+    return (
+        Project.objects.filter(facility_id=idea.project.facility_id)
+        .exclude(pk__in=idea_family(idea).values("project_id"))
+        .select_related("department")
+        .order_by("department__name", "title")
+    )
+
+
 @dataclass
 class Adoption:
     """A facility's departments against the change ideas its projects tried in them:

@@ -495,13 +495,11 @@ def change_idea_spread(*, idea: ChangeIdea, project: Project, by) -> ChangeIdea:
         raise ValidationError(
             {"project": _("A change idea spreads within its facility only.")}
         )
-    root_id = idea.spread_from_id or idea.pk
+    from .selectors import idea_family
+
     # Two taps at once: the second waits for the first, then finds its copy.
     Project.objects.select_for_update().filter(pk=project.pk).first()
-    tried = ChangeIdea.objects.filter(project=project).filter(
-        Q(pk=root_id) | Q(spread_from_id=root_id)
-    )
-    if tried.exists():
+    if idea_family(idea).filter(project=project).exists():
         raise ValidationError(
             {
                 "project": _("“%(project)s” is already trying this change idea.")
@@ -512,7 +510,7 @@ def change_idea_spread(*, idea: ChangeIdea, project: Project, by) -> ChangeIdea:
         project=project,
         title=idea.title,
         description=idea.description,
-        spread_from_id=root_id,
+        spread_from_id=idea.spread_from_id or idea.pk,
     )
     spread.full_clean()
     spread.save()

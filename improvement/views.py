@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -450,16 +449,7 @@ def change_idea_spread(request, pk: int):
     facility = idea.project.facility
     permissions.check_view_project(request.user, idea.project)
     permissions.check_document(request.user, facility)
-    root_id = idea.spread_from_id or idea.pk
-    trying = ChangeIdea.objects.filter(
-        Q(pk=root_id) | Q(spread_from_id=root_id)
-    ).values("project_id")
-    projects = (
-        Project.objects.filter(facility=facility)
-        .exclude(pk__in=trying)
-        .select_related("department")
-        .order_by("department__name", "title")
-    )
+    projects = selectors.spread_targets(idea)
     # "Try it here" on a ward's page: that ward's project comes chosen.
     here = request.GET.get("department", "")
     chosen = projects.filter(department_id=here).first() if here.isdigit() else None
