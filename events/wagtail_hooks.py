@@ -24,43 +24,17 @@ def register_event_viewset():
     return EventViewSet("event_admin")
 
 
-@hooks.register(HOME_SECTIONS_HOOK)
-def upcoming_events(request):
+def _upcoming(request, **where) -> HomeSection:
+    """The next scheduled events the reader may see (of one department, say)."""
     from .models import Event, EventStatus
     from .views import viewer_zone
 
     events = list(
         Event.objects.visible_to(request.user)
         .upcoming()
-        .filter(status=EventStatus.SCHEDULED)
+        .filter(status=EventStatus.SCHEDULED, **where)
         .select_related("organiser")[: setting("HOME_ITEMS")]
     )
-    return HomeSection(
-        key="events",
-        title=_("Upcoming events"),
-        template="events/sections/upcoming.html",
-        context={
-            "events": events,
-            "zone": viewer_zone(request),
-        },
-        order=150,
-    )
-
-
-@hooks.register(DEPARTMENT_SECTIONS_HOOK)
-def department_events(request, department):
-    """A department's page: its own upcoming sessions the reader may see."""
-    from .models import Event, EventStatus
-    from .views import viewer_zone
-
-    events = list(
-        Event.objects.visible_to(request.user)
-        .upcoming()
-        .filter(department=department, status=EventStatus.SCHEDULED)
-        .select_related("organiser")[: setting("HOME_ITEMS")]
-    )
-    if not events:
-        return None
     return HomeSection(
         key="events",
         title=_("Upcoming events"),
@@ -68,6 +42,18 @@ def department_events(request, department):
         context={"events": events, "zone": viewer_zone(request)},
         order=150,
     )
+
+
+@hooks.register(HOME_SECTIONS_HOOK)
+def upcoming_events(request):
+    return _upcoming(request)
+
+
+@hooks.register(DEPARTMENT_SECTIONS_HOOK)
+def department_events(request, department):
+    """A department's page: its own upcoming sessions the reader may see."""
+    section = _upcoming(request, department=department)
+    return section if section.context["events"] else None
 
 
 from .visits import hooks as visits_hooks  # noqa: E402, F401  (exchange visits)
