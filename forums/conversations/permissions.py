@@ -111,3 +111,19 @@ def can_close(user, conversation: Conversation) -> bool:
     """The relay's hidden author closes it at any time; so may whoever asked."""
     me = participant(user, conversation)
     return me is not None and conversation.is_relay and conversation.room.is_open()
+
+
+def can_see_about(user, conversation: Conversation) -> bool:
+    """Whether the thread the conversation is about is named to ``user``: only to
+    its readers, so someone added later does not learn a closed space's thread."""
+    if conversation.about_post_id is None:
+        return True  # a page another app signed (an exchange visit)
+    from ..models import Post
+    from ..permissions import can_view_post
+
+    post = (
+        Post.objects.select_related("thread__space__organisation")
+        .filter(pk=conversation.about_post_id)
+        .first()
+    )
+    return post is not None and can_view_post(user, post)

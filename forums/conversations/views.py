@@ -240,7 +240,8 @@ def conversation_page(
             "revealed_name": member_name(request.user)
             if me.hidden_author and conversation.revealed
             else "",
-            "about": _about_shown(request.user, conversation),
+            "about": conversation.about_url
+            and permissions.can_see_about(request.user, conversation),
             "can_add": not conversation.is_relay and room.is_open(),
             "add_form": add_form or AddPeopleForm(prefix="add"),
         }
@@ -358,22 +359,6 @@ def _members(refs) -> list:
         .select_related("profile")
         .order_by("pk")
     )
-
-
-def _about_shown(user, conversation) -> dict | None:
-    """The thread a conversation is about, for a reader who may read it: someone
-    added later, who cannot read that space, does not learn its title from here."""
-    if not conversation.about_url:
-        return None
-    if conversation.about_post_id is not None:
-        post = (
-            Post.objects.select_related("thread__space__organisation")
-            .filter(pk=conversation.about_post_id)
-            .first()
-        )
-        if post is None or not can_view_post(user, post):
-            return None
-    return {"title": conversation.about_title, "url": conversation.about_url}
 
 
 def _about_post(request) -> Post | None:
