@@ -319,25 +319,21 @@ def department_create(*, facility: Organisation, by, name: str) -> Department:
     permissions.check_manage_departments(by, facility)
     name = " ".join(name.split())
     slug = slugify(name)[:120] or "department"
+    taken = ValidationError(
+        {
+            "name": _("%(facility)s already has a department called “%(name)s”.")
+            % {"facility": facility, "name": name}
+        }
+    )
     if Department.objects.filter(facility=facility, slug=slug).exists():
-        raise ValidationError(
-            {
-                "name": _("%(facility)s already has a department called “%(name)s”.")
-                % {"facility": facility, "name": name}
-            }
-        )
+        raise taken
     department = Department(facility=facility, name=name, slug=slug)
     department.full_clean()
     try:
         with transaction.atomic():
             department.save()
     except IntegrityError:  # the same name, added a moment ago by another request
-        raise ValidationError(
-            {
-                "name": _("%(facility)s already has a department called “%(name)s”.")
-                % {"facility": facility, "name": name}
-            }
-        ) from None
+        raise taken from None
     return department
 
 
