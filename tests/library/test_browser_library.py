@@ -56,7 +56,10 @@ def test_editor_publishes_an_episode_and_a_visitor_finds_and_plays_it(
     tags.press("Enter")
     page.locator("#id_audio-chooser, [data-chooser-action-choose]").first.click()
     modal = page.locator(".modal-content")
-    modal.locator("input[name=q]").fill("Learning Together 2")
+    # The search answers after a pause and replaces the result list: a click on the
+    # list it replaces is lost (seen once in CI). Wait for the answer first.
+    with page.expect_response(lambda r: "/chooser/" in r.url and "Learning" in r.url):
+        modal.locator("input[name=q]").fill("Learning Together 2")
     modal.get_by_role(
         "link", name="Learning Together 2: Warm nights for small babies", exact=True
     ).click()
